@@ -1,0 +1,71 @@
+"""The one place that decides which schools a user may see and change.
+
+Every selector passes its queryset through `restrict()`; views fetch single objects with
+`get_in_scope_or_404()`, so an object outside the user's scope is a 404, never a 403.
+"""
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from .models import Role, User
+
+_FINALISING_ROLES = frozenset({Role.SECRETARY, Role.PRINCIPAL})
+
+
+def school_filter(user: User, school_field: str = "school") -> Q | None:
+    """A `Q` limiting rows to the user's schools through `school_field`, None for all, Q(pk__in=[]) for none.
+
+    `school_field` is the lookup path from the queried model to `School` ("" when querying School itself).
+    """
+    prefix = f"{school_field}__" if school_field else ""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_district:
+        return None
+    if user.role == Role.XUEQU_VIEWER:
+        return Q(**{f"{prefix}district_id": user.school_district_id})
+    if user.role in _FINALISING_ROLES:
+        # The pair leads the school and its campuses.
+        return Q(**{f"{prefix}id": user.school_id}) | Q(**{f"{prefix}parent_id": user.school_id})
+    if user.role == Role.CLERK:
+        return Q(**{f"{prefix}id": user.school_id})
+    return Q(pk__in=[])
+
+
+def restrict(queryset: QuerySet, user: User, school_field: str = "school") -> QuerySet:
+    """Return only the rows of `queryset` that `user` may see."""
+    condition = school_filter(user, school_field)
+    if condition is None:
+        return queryset
+    return queryset.filter(condition)
+
+
+def get_in_scope_or_404(queryset: QuerySet, user: User, school_field: str = "school", **lookup) -> Model:
+    try:
+        return restrict(queryset, user, school_field).get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _school_in_scope(user: User, school) -> bool:
+    from schools.models import School
+
+    return restrict(School.objects.filter(pk=school.pk), user, "").exists()
+
+
+def can_edit_school_records(user: User, school) -> bool:
+    """Create and edit drafts (communications, meetings, decisions) of `school`."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or user.role == Role.DISTRICT_ADMIN:
+        return True
+    return user.role in {Role.SECRETARY, Role.PRINCIPAL, Role.CLERK} and _school_in_scope(user, school)
+
+
+def can_finalise_school_records(user: User, school) -> bool:
+    """Confirm, sign and finalise: only the school's secretary or principal."""
+    return user.is_authenticated and user.role in _FINALISING_ROLES and _school_in_scope(user, school)
+
+
+def is_district_admin(user: User) -> bool:
+    return user.is_authenticated and user.is_active and (user.is_superuser or user.role == Role.DISTRICT_ADMIN)

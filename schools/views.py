@@ -1,0 +1,43 @@
+"""School list and detail, person detail. Views stay thin: selectors do the reading and scoping."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from . import selectors
+from .filters import SchoolFilter
+from .import_views import school_import, school_import_template
+
+__all__ = ["person_detail", "school_detail", "school_import", "school_import_template", "school_list"]
+
+
+@login_required
+def school_list(request):
+    schools = selectors.school_list(user=request.user)
+    school_filter = SchoolFilter(request.GET, queryset=schools)
+    page = Paginator(school_filter.qs, 50).get_page(request.GET.get("page"))
+    pairs = selectors.pairs_on(schools=page.object_list, on=timezone.localdate())
+    rows = [(school, pairs[school.pk]) for school in page.object_list]
+    return render(request, "schools/school_list.html", {"filter": school_filter, "page": page, "rows": rows})
+
+
+@login_required
+def school_detail(request, pk: int):
+    school = get_object_or_404(selectors.school_detail_queryset(user=request.user), pk=pk)
+    today = timezone.localdate()
+    context = {
+        "school": school,
+        "pair": selectors.pair_on(school=school, on=today),
+        "pair_history": list(reversed(selectors.pair_history(school=school))),
+        "appointments": selectors.appointment_list(user=request.user).filter(school=school).order_by("-start"),
+        "memberships": selectors.memberships_on_school(school=school, on=today),
+    }
+    return render(request, "schools/school_detail.html", context)
+
+
+@login_required
+def person_detail(request, pk: int):
+    person = get_object_or_404(selectors.person_list(user=request.user), pk=pk)
+    appointments = selectors.appointment_list(user=request.user).filter(person=person).order_by("-start")
+    return render(request, "schools/person_detail.html", {"person": person, "appointments": appointments})

@@ -1,10 +1,10 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import DemoDataset, Role, SCHOOL_ROLES, User
+from .models import SCHOOL_ROLES, DemoDataset, Role, User
 
 
 class RoleScopeMixin(forms.ModelForm):
@@ -26,10 +26,9 @@ class PortalUserCreationForm(RoleScopeMixin, UserCreationForm):
         fields = ["username", "role", "school_district", "school", "person"]
 
 
-class PortalUserChangeForm(RoleScopeMixin, forms.ModelForm):
-    class Meta:
+class PortalUserChangeForm(RoleScopeMixin, UserChangeForm):
+    class Meta(UserChangeForm.Meta):
         model = User
-        fields = "__all__"
 
 
 @admin.register(User)

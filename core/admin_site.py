@@ -12,4 +12,3 @@ class PortalAdminSite(AdminSite):
 
     def has_permission(self, request):
         return is_district_admin(request.user)
-

@@ -4,4 +4,3 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "用户与权限"
-

@@ -74,7 +74,13 @@ class CommitteeMembershipAdmin(SimpleHistoryAdmin):
 
 @admin.register(Policy)
 class PolicyAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "large_amount_threshold", "minutes_due_days", "regular_talk_period", "vacancy_days"]
+    list_display = [
+        "__str__",
+        "large_amount_threshold",
+        "minutes_due_days",
+        "regular_talk_period",
+        "vacancy_days",
+    ]
     list_filter = ["regular_talk_period"]
     list_select_related = ["school"]
     autocomplete_fields = ["school"]

@@ -7,8 +7,12 @@ from .models import EducationGroup, School, SchoolDistrict
 
 class SchoolFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="名称或代码", method="filter_q")
-    district = django_filters.ModelChoiceFilter(label="学区", queryset=SchoolDistrict.objects.all(), empty_label="全部学区")
-    group = django_filters.ModelChoiceFilter(label="教育集团", queryset=EducationGroup.objects.all(), empty_label="全部集团")
+    district = django_filters.ModelChoiceFilter(
+        label="学区", queryset=SchoolDistrict.objects.all(), empty_label="全部学区"
+    )
+    group = django_filters.ModelChoiceFilter(
+        label="教育集团", queryset=EducationGroup.objects.all(), empty_label="全部集团"
+    )
     level = django_filters.ChoiceFilter(label="学段", choices=SchoolLevel.choices, empty_label="全部学段")
 
     class Meta:

@@ -108,8 +108,12 @@ class Person(TimeStampedModel):
 class Appointment(TimeStampedModel):
     """任职: a person holds a post in a school from `start` until `end` (inclusive; empty = in office)."""
 
-    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="appointments")
-    school = models.ForeignKey(School, verbose_name="学校", on_delete=models.PROTECT, related_name="appointments")
+    person = models.ForeignKey(
+        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="appointments"
+    )
+    school = models.ForeignKey(
+        School, verbose_name="学校", on_delete=models.PROTECT, related_name="appointments"
+    )
     post = models.CharField("职务", max_length=32, choices=Post.choices)
     start = models.DateField("任职日期")
     end = models.DateField("离任日期", null=True, blank=True)
@@ -134,8 +138,12 @@ class Appointment(TimeStampedModel):
 class CommitteeMembership(TimeStampedModel):
     """班子成员: who is an expected (应到) member of a school's meeting body, and when."""
 
-    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="memberships")
-    school = models.ForeignKey(School, verbose_name="学校", on_delete=models.PROTECT, related_name="memberships")
+    person = models.ForeignKey(
+        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="memberships"
+    )
+    school = models.ForeignKey(
+        School, verbose_name="学校", on_delete=models.PROTECT, related_name="memberships"
+    )
     body = models.CharField("会议类型", max_length=32, choices=MeetingBody.choices)
     start = models.DateField("起始日期")
     end = models.DateField("终止日期", null=True, blank=True)
@@ -157,7 +165,7 @@ class CommitteeMembership(TimeStampedModel):
 
 
 class Policy(TimeStampedModel):
-    """制度参数: the thresholds the compliance rules use, in force from a date (district-wide or one school)."""
+    """制度参数: thresholds the compliance rules use, in force from a date (district-wide or one school)."""
 
     school = models.ForeignKey(
         School,
@@ -194,7 +202,9 @@ class Policy(TimeStampedModel):
         ordering = ["-effective_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["effective_from"], condition=Q(school__isnull=True), name="policy_district_unique_date"
+                fields=["effective_from"],
+                condition=Q(school__isnull=True),
+                name="policy_district_unique_date",
             ),
             models.UniqueConstraint(fields=["school", "effective_from"], name="policy_school_unique_date"),
         ]

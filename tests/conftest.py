@@ -7,6 +7,12 @@ from core.models import Role
 from tests.factories import SchoolDistrictFactory, SchoolFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Password hashing is deliberately slow; tests do not need that."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def district_a(db):
     return SchoolDistrictFactory(code="XQ-A", name="四季青学区")
@@ -24,7 +30,9 @@ def school_a(district_a):
 
 @pytest.fixture
 def campus_a(school_a):
-    return SchoolFactory(code="A002", name="海淀实验小学四季青校区", district=school_a.district, parent=school_a)
+    return SchoolFactory(
+        code="A002", name="海淀实验小学四季青校区", district=school_a.district, parent=school_a
+    )
 
 
 @pytest.fixture

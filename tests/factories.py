@@ -7,7 +7,15 @@ from factory.django import DjangoModelFactory
 
 from core.models import Role, User
 from schools.choices import MeetingBody, PartyOrgType, Post, SchoolLevel
-from schools.models import Appointment, CommitteeMembership, EducationGroup, Person, Policy, School, SchoolDistrict
+from schools.models import (
+    Appointment,
+    CommitteeMembership,
+    EducationGroup,
+    Person,
+    Policy,
+    School,
+    SchoolDistrict,
+)
 
 PASSWORD = "correct-horse-42"
 

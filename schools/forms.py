@@ -1,0 +1,24 @@
+"""Forms of the schools app."""
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from .importing import MAX_FILE_SIZE
+
+
+class SchoolImportForm(forms.Form):
+    """The upload of one .xlsx workbook for `importing.import_workbook`."""
+
+    file = forms.FileField(
+        label="Excel 文件",
+        help_text="仅限 .xlsx 格式，不超过 5 MB。",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+
+    def clean_file(self) -> UploadedFile:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError("请上传 .xlsx 格式的 Excel 文件（旧版 .xls 请先另存为 .xlsx）。")
+        if upload.size > MAX_FILE_SIZE:
+            raise forms.ValidationError("文件超过 5 MB，请拆分后分批导入。")
+        return upload

@@ -1,6 +1,9 @@
 """Users with their role and scope, and the shared abstract base model."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -25,8 +28,8 @@ class Role(models.TextChoices):
     CLERK = "clerk", "记录员"
 
 
-DISTRICT_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_VIEWER})
-SCHOOL_ROLES = frozenset({Role.SECRETARY, Role.PRINCIPAL, Role.CLERK})
+DISTRICT_ROLES = (Role.DISTRICT_ADMIN, Role.DISTRICT_VIEWER)
+SCHOOL_ROLES = (Role.SECRETARY, Role.PRINCIPAL, Role.CLERK)
 
 
 class PortalUserManager(UserManager):
@@ -76,7 +79,7 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 name="user_school_role_has_school",
-                condition=~Q(role__in=[r.value for r in SCHOOL_ROLES]) | Q(school__isnull=False),
+                condition=~Q(role__in=[role.value for role in SCHOOL_ROLES]) | Q(school__isnull=False),
             ),
             models.CheckConstraint(
                 name="user_xuequ_viewer_has_district",
@@ -86,6 +89,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def get_full_name(self) -> str:
+        """Chinese order: family name first, no space."""
+        return f"{self.last_name}{self.first_name}".strip()
 
     @property
     def is_district(self) -> bool:
@@ -104,3 +111,33 @@ class DemoDataset(models.Model):
 
     def __str__(self) -> str:
         return f"演示数据（{self.loaded_at:%Y-%m-%d}）"
+
+
+class Amendment(models.Model):
+    """更正: a correction of a finalised record (signed minutes, confirmed communication, decided item).
+
+    The original stays as it was; the amendment is shown beside it. Amendments are never edited or deleted.
+    """
+
+    school = models.ForeignKey(
+        "schools.School", verbose_name="学校", on_delete=models.PROTECT, related_name="amendments"
+    )
+    content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField("对象编号")
+    target = GenericForeignKey("content_type", "object_id")
+    field_label = models.CharField("更正内容", max_length=64, help_text="如：会议纪要、议题纪要、沟通内容")
+    correction = models.TextField("更正后内容")
+    reason = models.TextField("更正原因")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="更正人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("更正时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "更正记录"
+        verbose_name_plural = "更正记录"
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.field_label}更正（{self.created_at:%Y-%m-%d}）"

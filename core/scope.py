@@ -68,6 +68,4 @@ def can_finalise_school_records(user: User, school) -> bool:
 
 
 def is_district_admin(user: User) -> bool:
-    return (
-        user.is_authenticated and user.is_active and (user.is_superuser or user.role == Role.DISTRICT_ADMIN)
-    )
+    return user.is_authenticated and user.is_active and (user.is_superuser or user.role == Role.DISTRICT_ADMIN)

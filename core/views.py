@@ -35,9 +35,7 @@ def readyz(request):
     if settings.REDIS_URL:
         checks["redis"] = check_redis(settings.REDIS_URL)
     ready = all(result == "ok" for result in checks.values())
-    return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
-    )
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
 
 
 def page_not_found(request, exception=None):

@@ -52,9 +52,7 @@ class School(TimeStampedModel):
     name = models.CharField("学校名称", max_length=128, unique=True)
     level = models.CharField("学段", max_length=32, choices=SchoolLevel.choices)
     party_org_type = models.CharField("党组织类型", max_length=32, choices=PartyOrgType.choices)
-    district = models.ForeignKey(
-        SchoolDistrict, verbose_name="学区", on_delete=models.PROTECT, related_name="schools"
-    )
+    district = models.ForeignKey(SchoolDistrict, verbose_name="学区", on_delete=models.PROTECT, related_name="schools")
     group = models.ForeignKey(
         EducationGroup,
         verbose_name="教育集团",
@@ -108,12 +106,8 @@ class Person(TimeStampedModel):
 class Appointment(TimeStampedModel):
     """任职: a person holds a post in a school from `start` until `end` (inclusive; empty = in office)."""
 
-    person = models.ForeignKey(
-        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="appointments"
-    )
-    school = models.ForeignKey(
-        School, verbose_name="学校", on_delete=models.PROTECT, related_name="appointments"
-    )
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="appointments")
+    school = models.ForeignKey(School, verbose_name="学校", on_delete=models.PROTECT, related_name="appointments")
     post = models.CharField("职务", max_length=32, choices=Post.choices)
     start = models.DateField("任职日期")
     end = models.DateField("离任日期", null=True, blank=True)
@@ -138,12 +132,8 @@ class Appointment(TimeStampedModel):
 class CommitteeMembership(TimeStampedModel):
     """班子成员: who is an expected (应到) member of a school's meeting body, and when."""
 
-    person = models.ForeignKey(
-        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="memberships"
-    )
-    school = models.ForeignKey(
-        School, verbose_name="学校", on_delete=models.PROTECT, related_name="memberships"
-    )
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="memberships")
+    school = models.ForeignKey(School, verbose_name="学校", on_delete=models.PROTECT, related_name="memberships")
     body = models.CharField("会议类型", max_length=32, choices=MeetingBody.choices)
     start = models.DateField("起始日期")
     end = models.DateField("终止日期", null=True, blank=True)

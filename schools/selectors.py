@@ -30,11 +30,7 @@ class LeadershipPair:
     @property
     def is_combined(self) -> bool:
         """一肩挑: one person holds both posts."""
-        return (
-            self.secretary is not None
-            and self.principal is not None
-            and self.secretary.pk == self.principal.pk
-        )
+        return self.secretary is not None and self.principal is not None and self.secretary.pk == self.principal.pk
 
     @property
     def is_vacant(self) -> bool:
@@ -68,9 +64,7 @@ def school_list(*, user: User) -> QuerySet[School]:
 
 
 def school_detail_queryset(*, user: User) -> QuerySet[School]:
-    return school_list(user=user).prefetch_related(
-        Prefetch("campuses", queryset=School.objects.order_by("code"))
-    )
+    return school_list(user=user).prefetch_related(Prefetch("campuses", queryset=School.objects.order_by("code")))
 
 
 def person_list(*, user: User) -> QuerySet[Person]:
@@ -160,22 +154,17 @@ def pair_on(*, school: School, on: date) -> LeadershipPair:
 def pair_history(*, school: School) -> list[LeadershipPair]:
     """The school's pairs over time, oldest first, vacancies included, adjacent equal periods merged."""
     appointments = list(
-        Appointment.objects.filter(school=school, post__in=PAIR_POSTS)
-        .select_related("person")
-        .order_by("start")
+        Appointment.objects.filter(school=school, post__in=PAIR_POSTS).select_related("person").order_by("start")
     )
     if not appointments:
         return []
     boundaries = sorted(
-        {a.start for a in appointments}
-        | {a.end + timedelta(days=1) for a in appointments if a.end is not None}
+        {a.start for a in appointments} | {a.end + timedelta(days=1) for a in appointments if a.end is not None}
     )
     periods: list[LeadershipPair] = []
     for index, period_start in enumerate(boundaries):
         period_end = boundaries[index + 1] - timedelta(days=1) if index + 1 < len(boundaries) else None
-        holders = [
-            a for a in appointments if a.start <= period_start and (a.end is None or a.end >= period_start)
-        ]
+        holders = [a for a in appointments if a.start <= period_start and (a.end is None or a.end >= period_start)]
         pair = _pair_from(school.pk, holders, period_start, period_end)
         if periods and periods[-1].key() == pair.key():
             last = periods.pop()

@@ -31,12 +31,7 @@ def appointment_validate(
     if post in SOLE_POSTS:
         clash = others.select_related("person").first()
         if clash is not None:
-            period = (
-                f"{clash.start:%Y-%m-%d} 至 {clash.end:%Y-%m-%d}"
-                if clash.end
-                else f"{clash.start:%Y-%m-%d} 起"
-            )
+            period = f"{clash.start:%Y-%m-%d} 至 {clash.end:%Y-%m-%d}" if clash.end else f"{clash.start:%Y-%m-%d} 起"
             raise ValidationError(
-                f"{school.name}在此期间已有{Post(post).label}：{clash.person.name}（{period}），"
-                "请先为其填写离任日期。"
+                f"{school.name}在此期间已有{Post(post).label}：{clash.person.name}（{period}），请先为其填写离任日期。"
             )

@@ -30,9 +30,7 @@ def school_detail(request, pk: int):
         "school": school,
         "pair": selectors.pair_on(school=school, on=today),
         "pair_history": list(reversed(selectors.pair_history(school=school))),
-        "appointments": selectors.appointment_list(user=request.user)
-        .filter(school=school)
-        .order_by("-start"),
+        "appointments": selectors.appointment_list(user=request.user).filter(school=school).order_by("-start"),
         "memberships": selectors.memberships_on_school(school=school, on=today),
     }
     return render(request, "schools/school_detail.html", context)

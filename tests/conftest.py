@@ -30,9 +30,7 @@ def school_a(district_a):
 
 @pytest.fixture
 def campus_a(school_a):
-    return SchoolFactory(
-        code="A002", name="海淀实验小学四季青校区", district=school_a.district, parent=school_a
-    )
+    return SchoolFactory(code="A002", name="海淀实验小学四季青校区", district=school_a.district, parent=school_a)
 
 
 @pytest.fixture

@@ -99,9 +99,7 @@ def test_history_merges_periods_with_same_holders(school):
     """A re-appointment for a second term does not split the pair's period."""
     secretary = AppointmentFactory(school=school, post=Post.SECRETARY, start=D(2019, 1, 1)).person
     principal = PersonFactory()
-    AppointmentFactory(
-        school=school, person=principal, post=Post.PRINCIPAL, start=D(2021, 1, 1), end=D(2023, 12, 31)
-    )
+    AppointmentFactory(school=school, person=principal, post=Post.PRINCIPAL, start=D(2021, 1, 1), end=D(2023, 12, 31))
     AppointmentFactory(school=school, person=principal, post=Post.PRINCIPAL, start=D(2024, 1, 1))
 
     history = pair_history(school=school)
@@ -125,9 +123,7 @@ def test_pairs_on_many_schools_in_constant_queries(db, django_assert_num_queries
 
 
 def test_policy_in_force_prefers_school_and_date(school):
-    assert (
-        policy_in_force(school=school, on=D(2023, 1, 1)).regular_talk_period == "month"
-    )  # built-in defaults
+    assert policy_in_force(school=school, on=D(2023, 1, 1)).regular_talk_period == "month"  # built-in defaults
     PolicyFactory(effective_from=D(2022, 1, 1), minutes_due_days=7)
     PolicyFactory(effective_from=D(2024, 1, 1), minutes_due_days=5)
     PolicyFactory(school=school, effective_from=D(2025, 1, 1), regular_talk_period="week")

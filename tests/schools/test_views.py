@@ -70,12 +70,8 @@ def test_person_detail_is_404_out_of_scope(role, code, request, schools, login):
 
 def test_person_detail_lists_only_appointments_in_scope(schools, clerk_a, login):
     person = PersonFactory(name="流动干部")
-    AppointmentFactory(
-        person=person, school=schools["B001"], post=Post.DEPUTY_PRINCIPAL, end=datetime.date(2023, 1, 1)
-    )
-    AppointmentFactory(
-        person=person, school=schools["A001"], post=Post.PRINCIPAL, start=datetime.date(2023, 1, 2)
-    )
+    AppointmentFactory(person=person, school=schools["B001"], post=Post.DEPUTY_PRINCIPAL, end=datetime.date(2023, 1, 1))
+    AppointmentFactory(person=person, school=schools["A001"], post=Post.PRINCIPAL, start=datetime.date(2023, 1, 2))
 
     response = login(clerk_a).get(reverse("person_detail", args=[person.pk]))
 
@@ -116,9 +112,7 @@ def test_school_detail_shows_pair_timeline_and_combined_tag(school_a, district_v
 def test_school_list_filters(district_viewer, login, district_a, district_b):
     group = EducationGroupFactory(name="海淀实验小学教育集团")
     SchoolFactory(code="X1", name="翠微小学", district=district_a, level=SchoolLevel.PRIMARY)
-    SchoolFactory(
-        code="X2", name="清华附中", district=district_b, level=SchoolLevel.COMPLETE_SECONDARY, group=group
-    )
+    SchoolFactory(code="X2", name="清华附中", district=district_b, level=SchoolLevel.COMPLETE_SECONDARY, group=group)
     SchoolFactory(code="X3", name="上地实验学校", district=district_b, level=SchoolLevel.NINE_YEAR)
     client = login(district_viewer)
 
@@ -133,9 +127,7 @@ def test_school_list_filters(district_viewer, login, district_a, district_b):
 
 
 def test_school_list_rejects_bad_filter_values_without_error(district_viewer, login, school_a):
-    response = login(district_viewer).get(
-        reverse("school_list"), {"district": "abc", "level": "nope", "page": "x"}
-    )
+    response = login(district_viewer).get(reverse("school_list"), {"district": "abc", "level": "nope", "page": "x"})
     assert response.status_code == 200
     assert "选择一个有效的选项" in response.content.decode()
 
@@ -161,9 +153,7 @@ def test_school_list_query_count_does_not_grow_with_rows(district_viewer, login)
     assert len(many) == len(few)
 
 
-def test_school_detail_query_count_is_bounded(
-    district_viewer, login, school_a, django_assert_max_num_queries
-):
+def test_school_detail_query_count_is_bounded(district_viewer, login, school_a, django_assert_max_num_queries):
     for _ in range(10):
         AppointmentFactory(school=school_a, post=Post.DEPUTY_PRINCIPAL)
     client = login(district_viewer)

@@ -1,0 +1,226 @@
+"""四沟通 communications and meetings with attendance, agenda items (议题), votes and recusals."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from core.models import TimeStampedModel
+from schools.choices import MeetingBody
+from schools.models import Person, School
+
+from .choices import (
+    AttendanceKind,
+    AttendanceStatus,
+    CommunicationCategory,
+    CommunicationOutcome,
+    CommunicationTiming,
+    ItemResult,
+    MatterCategory,
+    MeetingStatus,
+    VoteChoice,
+)
+
+
+class Communication(TimeStampedModel):
+    """沟通记录: the secretary and principal talk before acting (四沟通) or in their regular 一对一 talk."""
+
+    school = models.ForeignKey(School, verbose_name="学校", on_delete=models.PROTECT, related_name="communications")
+    occurred_at = models.DateTimeField("沟通时间")
+    category = models.CharField("沟通类别", max_length=32, choices=CommunicationCategory.choices)
+    timing = models.CharField("沟通时机", max_length=32, choices=CommunicationTiming.choices)
+    event_at = models.DateTimeField("事件发生时间", null=True, blank=True, help_text="突发事件必填。")
+    subject = models.CharField("主题", max_length=200)
+    summary = models.TextField("沟通内容")
+    outcome = models.CharField("沟通结果", max_length=32, choices=CommunicationOutcome.choices)
+    participants = models.ManyToManyField(Person, verbose_name="参与人", related_name="communications")
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    history = HistoricalRecords(m2m_fields=[participants])
+
+    class Meta:
+        verbose_name = "沟通记录"
+        verbose_name_plural = "沟通记录"
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            models.Index(fields=["school", "occurred_at"]),
+            models.Index(fields=["school", "category", "occurred_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="communication_emergency_has_event_time",
+                condition=~Q(category=CommunicationCategory.EMERGENCY) | Q(event_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="communication_confirmation_complete",
+                condition=Q(confirmed_by__isnull=True, confirmed_at__isnull=True)
+                | Q(confirmed_by__isnull=False, confirmed_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d} {self.subject}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class Meeting(TimeStampedModel):
+    """会议: a 党组织会议, 校长办公会, 教代会 or 党政联席会 with its expected members stored at creation."""
+
+    school = models.ForeignKey(School, verbose_name="学校", on_delete=models.PROTECT, related_name="meetings")
+    body = models.CharField("会议类型", max_length=32, choices=MeetingBody.choices)
+    title = models.CharField("会议名称", max_length=200)
+    date = models.DateField("会议日期")
+    start_time = models.TimeField("开始时间", null=True, blank=True)
+    place = models.CharField("地点", max_length=200, blank=True)
+    chair = models.ForeignKey(
+        Person, verbose_name="主持人", on_delete=models.PROTECT, null=True, blank=True, related_name="chaired_meetings"
+    )
+    status = models.CharField("状态", max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.PREPARING)
+    minutes = models.TextField("会议纪要", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT, related_name="+"
+    )
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="签发人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    finalised_at = models.DateTimeField("定稿时间", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "会议"
+        verbose_name_plural = "会议"
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["school", "date"]), models.Index(fields=["school", "body", "date"])]
+        constraints = [
+            models.CheckConstraint(
+                name="meeting_finalised_is_signed",
+                condition=~Q(status=MeetingStatus.FINALISED)
+                | Q(finalised_by__isnull=False, finalised_at__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.title}"
+
+    @property
+    def is_finalised(self) -> bool:
+        return self.status == MeetingStatus.FINALISED
+
+
+class Attendance(TimeStampedModel):
+    """出席: one expected member (应到) or non-voting attendee (列席) of a meeting."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name="会议", on_delete=models.CASCADE, related_name="attendance")
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="attendances")
+    kind = models.CharField("身份", max_length=16, choices=AttendanceKind.choices, default=AttendanceKind.MEMBER)
+    status = models.CharField("出席情况", max_length=16, choices=AttendanceStatus.choices, blank=True)
+    leave_reason = models.CharField("请假事由", max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "出席情况"
+        verbose_name_plural = "出席情况"
+        ordering = ["kind", "person__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="attendance_unique_person"),
+            models.CheckConstraint(
+                name="attendance_leave_has_reason",
+                condition=~Q(status=AttendanceStatus.LEAVE) | ~Q(leave_reason=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_status_display() or '未登记'}"
+
+
+class AgendaItem(TimeStampedModel):
+    """议题: what a meeting decides, the communication it rests on, the votes and the computed result."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name="会议", on_delete=models.CASCADE, related_name="items")
+    order = models.PositiveSmallIntegerField("序号")
+    title = models.CharField("议题", max_length=200)
+    proposer = models.ForeignKey(
+        Person, verbose_name="提议人", on_delete=models.PROTECT, null=True, blank=True, related_name="proposed_items"
+    )
+    category = models.CharField("事项类别", max_length=32, choices=MatterCategory.choices)
+    touches_staff_interests = models.BooleanField("涉及教职工切身利益", default=False)
+    is_confidential = models.BooleanField("保密", default=False, help_text="干部任免议题默认保密，校外人员只见统计。")
+    pre_communications = models.ManyToManyField(
+        Communication, verbose_name="会前沟通", blank=True, related_name="agenda_items"
+    )
+    gate_override_reason = models.TextField("主持人上会说明", blank=True)
+    secretary_spoke_last = models.BooleanField("书记末位表态", null=True, blank=True)
+    votes_for = models.PositiveSmallIntegerField("赞成票", null=True, blank=True)
+    votes_against = models.PositiveSmallIntegerField("反对票", null=True, blank=True)
+    votes_abstain = models.PositiveSmallIntegerField("弃权票", null=True, blank=True)
+    result = models.CharField("表决结果", max_length=16, choices=ItemResult.choices, default=ItemResult.PENDING)
+    deferral_reason = models.CharField("暂缓原因", max_length=200, blank=True)
+    minutes = models.TextField("议题纪要", blank=True)
+    history = HistoricalRecords(m2m_fields=[pre_communications])
+
+    class Meta:
+        verbose_name = "议题"
+        verbose_name_plural = "议题"
+        ordering = ["meeting", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "order"], name="agenda_item_unique_order"),
+            models.CheckConstraint(
+                name="agenda_item_deferral_has_reason",
+                condition=~Q(result=ItemResult.DEFERRED) | ~Q(deferral_reason=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.title}"
+
+
+class Vote(models.Model):
+    """表决: one present, non-recused member's vote on an item."""
+
+    item = models.ForeignKey(AgendaItem, verbose_name="议题", on_delete=models.CASCADE, related_name="votes")
+    person = models.ForeignKey(Person, verbose_name="表决人", on_delete=models.PROTECT, related_name="votes")
+    choice = models.CharField("表决意见", max_length=16, choices=VoteChoice.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "表决"
+        verbose_name_plural = "表决"
+        constraints = [models.UniqueConstraint(fields=["item", "person"], name="vote_unique_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_choice_display()}"
+
+
+class Recusal(models.Model):
+    """回避: a member who declared a conflict on an item and does not vote on it."""
+
+    item = models.ForeignKey(AgendaItem, verbose_name="议题", on_delete=models.CASCADE, related_name="recusals")
+    person = models.ForeignKey(Person, verbose_name="回避人", on_delete=models.PROTECT, related_name="recusals")
+    reason = models.CharField("回避事由", max_length=200)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "回避"
+        verbose_name_plural = "回避"
+        constraints = [models.UniqueConstraint(fields=["item", "person"], name="recusal_unique_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person} 回避"

@@ -1,0 +1,239 @@
+"""Agenda items: the 会前沟通 gate, votes and recusals, and the result computed from them."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from core.models import User
+from schools.choices import MeetingBody
+from schools.models import Person
+
+from .. import voting
+from ..choices import (
+    SANZHONG_YIDA_CATEGORIES,
+    AttendanceKind,
+    AttendanceStatus,
+    CommunicationOutcome,
+    ItemResult,
+    MatterCategory,
+    MeetingStatus,
+    VoteChoice,
+)
+from ..models import AgendaItem, Communication, Meeting, Recusal, Vote
+from ._common import require_edit
+from .meetings import lock_meeting
+
+GATE_MESSAGE = (
+    "三重一大议题提交党组织会议前，须有书记校长已确认且达成共识的会前沟通记录；确需上会的，须由会议主持人填写书面说明。"
+)
+
+
+def _meeting_start(meeting: Meeting) -> datetime:
+    start = datetime.combine(meeting.date, meeting.start_time or datetime.max.time())
+    return timezone.make_aware(start)
+
+
+def _validate_pre_communications(meeting: Meeting, communications: list[Communication]) -> None:
+    for communication in communications:
+        if communication.school_id != meeting.school_id:
+            raise ValidationError({"pre_communications": "会前沟通须为本校的沟通记录。"})
+        if communication.occurred_at >= _meeting_start(meeting):
+            raise ValidationError({"pre_communications": f"沟通“{communication.subject}”不在会议之前。"})
+
+
+def _apply_gate(
+    *, user: User, meeting: Meeting, category: str, communications, override_reason: str, override_is_new: bool
+) -> None:
+    """会前沟通 gate: a 三重一大 item reaches a 党组织会议 only after a confirmed consensus of the pair.
+
+    The chair may override it with a written reason, which is kept on the item (and raised as a finding).
+    """
+    if override_is_new and override_reason and (user.person_id is None or user.person_id != meeting.chair_id):
+        raise ValidationError({"gate_override_reason": "只有会议主持人可以填写上会说明。"})
+    if meeting.body != MeetingBody.PARTY_COMMITTEE or category not in SANZHONG_YIDA_CATEGORIES:
+        return
+    agreed = any(c.is_confirmed and c.outcome == CommunicationOutcome.CONSENSUS for c in communications)
+    if not agreed and not override_reason:
+        raise ValidationError({"pre_communications": GATE_MESSAGE})
+
+
+def _prepare(*, user: User, meeting: Meeting, communications) -> tuple[Meeting, list[Communication] | None]:
+    require_edit(user, meeting.school)
+    meeting = lock_meeting(meeting)
+    communications = list(communications) if communications is not None else None
+    if communications is not None:
+        _validate_pre_communications(meeting, communications)
+    return meeting, communications
+
+
+@transaction.atomic
+def agenda_item_create(
+    *,
+    user: User,
+    meeting: Meeting,
+    title: str,
+    category: str,
+    proposer: Person | None = None,
+    touches_staff_interests: bool = False,
+    pre_communications: Iterable[Communication] = (),
+    gate_override_reason: str = "",
+    is_confidential: bool | None = None,
+    order: int | None = None,
+) -> AgendaItem:
+    meeting, communications = _prepare(user=user, meeting=meeting, communications=pre_communications)
+    override = gate_override_reason.strip()
+    _apply_gate(
+        user=user,
+        meeting=meeting,
+        category=category,
+        communications=communications,
+        override_reason=override,
+        override_is_new=True,
+    )
+    if order is None:
+        order = (meeting.items.aggregate(last=Max("order"))["last"] or 0) + 1
+    item = AgendaItem(
+        meeting=meeting,
+        order=order,
+        title=title.strip(),
+        proposer=proposer,
+        category=category,
+        touches_staff_interests=touches_staff_interests,
+        is_confidential=category == MatterCategory.PERSONNEL if is_confidential is None else is_confidential,
+        gate_override_reason=override,
+    )
+    item.full_clean()
+    item.save()
+    item.pre_communications.set(communications)
+    return item
+
+
+@transaction.atomic
+def agenda_item_update(*, user: User, item: AgendaItem, **changes) -> AgendaItem:
+    communications = changes.pop("pre_communications", None)
+    meeting, communications = _prepare(user=user, meeting=item.meeting, communications=communications)
+    item = AgendaItem.objects.get(pk=item.pk)
+    old_override = item.gate_override_reason
+    for field, value in changes.items():
+        setattr(item, field, value.strip() if isinstance(value, str) else value)
+    _apply_gate(
+        user=user,
+        meeting=meeting,
+        category=item.category,
+        communications=communications if communications is not None else list(item.pre_communications.all()),
+        override_reason=item.gate_override_reason,
+        override_is_new=item.gate_override_reason != old_override,
+    )
+    if item.result in (ItemResult.PASSED, ItemResult.REJECTED):
+        item.result = voting.result_of(_tally(item), category=item.category)
+    item.full_clean()
+    item.save()
+    if communications is not None:
+        item.pre_communications.set(communications)
+    return item
+
+
+def _tally(item: AgendaItem) -> voting.Tally:
+    members = item.meeting.attendance.filter(kind=AttendanceKind.MEMBER)
+    return voting.Tally(
+        expected=members.count(),
+        present=members.filter(status=AttendanceStatus.PRESENT).count(),
+        votes_for=item.votes_for or 0,
+        votes_against=item.votes_against or 0,
+        votes_abstain=item.votes_abstain or 0,
+    )
+
+
+def _validated_votes(item, present: dict[int, Person], recused: set[int], votes, totals) -> tuple[int, int, int]:
+    if (votes is None) == (totals is None):
+        raise ValidationError("请按人登记表决意见，或只填写赞成、反对、弃权票数合计，二者选其一。")
+    eligible = len(set(present) - recused)
+    if totals is not None:
+        if any(n is None or n < 0 for n in totals):
+            raise ValidationError("票数须为不小于 0 的整数。")
+        if sum(totals) > eligible:
+            raise ValidationError(f"票数合计（{sum(totals)}）超过可参加表决的人数（{eligible}）。")
+        return tuple(totals)
+    errors = []
+    for person_id, choice in votes.items():
+        if person_id in recused:
+            errors.append(f"{present.get(person_id, '该成员')}已申请回避，不能参加表决。")
+        elif person_id not in present:
+            errors.append("只有出席会议的应到成员可以表决，列席、缺席或请假人员不能表决。")
+        elif choice not in VoteChoice.values:
+            errors.append(f"{present[person_id]}的表决意见无效。")
+    if errors:
+        raise ValidationError(errors)
+    choices = list(votes.values())
+    return choices.count(VoteChoice.FOR), choices.count(VoteChoice.AGAINST), choices.count(VoteChoice.ABSTAIN)
+
+
+@transaction.atomic
+def agenda_item_record_votes(
+    *,
+    user: User,
+    item: AgendaItem,
+    votes: dict[int, str] | None = None,
+    totals: tuple[int, int, int] | None = None,
+    recusals: dict[int, str] | None = None,
+    secretary_spoke_last: bool | None = None,
+    claimed_result: str | None = None,
+) -> AgendaItem:
+    """Record the votes (per member or as totals) and recusals; the result is computed, never chosen."""
+    require_edit(user, item.meeting.school)
+    meeting = lock_meeting(item.meeting)
+    item = AgendaItem.objects.select_related("meeting").get(pk=item.pk)
+    if meeting.status == MeetingStatus.PREPARING:
+        raise ValidationError("会议召开并登记出席情况后，才能登记表决。")
+    members = list(meeting.attendance.filter(kind=AttendanceKind.MEMBER).select_related("person"))
+    present = {a.person_id: a.person for a in members if a.status == AttendanceStatus.PRESENT}
+    member_ids = {a.person_id for a in members}
+    recusals = recusals or {}
+    if set(recusals) - member_ids:
+        raise ValidationError("只有本次会议的应到成员可以申请回避。")
+    if any(not reason.strip() for reason in recusals.values()):
+        raise ValidationError("请填写回避事由。")
+    if not voting.quorum_met(category=item.category, expected=len(members), present=len(present)):
+        needed = "三分之二以上" if item.category == MatterCategory.PERSONNEL else "半数以上"
+        raise ValidationError(
+            f"应到 {len(members)} 人，实到 {len(present)} 人，未达到应到人数{needed}，会议不能对本议题作出决定；"
+            "可将议题暂缓。"
+        )
+    if meeting.body == MeetingBody.PARTY_COMMITTEE and secretary_spoke_last is None:
+        raise ValidationError({"secretary_spoke_last": "党组织会议须登记书记是否末位表态。"})
+    counts = _validated_votes(item, present, set(recusals), votes, totals)
+    item.votes_for, item.votes_against, item.votes_abstain = counts
+    item.secretary_spoke_last = secretary_spoke_last
+    item.deferral_reason = ""
+    item.result = voting.result_of(voting.Tally(len(members), len(present), *counts), category=item.category)
+    if claimed_result is not None and claimed_result != item.result:
+        raise ValidationError(
+            {"result": f"根据表决票数，本议题的结果应为“{ItemResult(item.result).label}”，不能登记为其他结果。"}
+        )
+    item.save()
+    item.votes.all().delete()
+    item.recusals.all().delete()
+    if votes is not None:
+        Vote.objects.bulk_create(Vote(item=item, person_id=pid, choice=choice) for pid, choice in votes.items())
+    Recusal.objects.bulk_create(Recusal(item=item, person_id=pid, reason=r.strip()) for pid, r in recusals.items())
+    return item
+
+
+@transaction.atomic
+def agenda_item_defer(*, user: User, item: AgendaItem, reason: str) -> AgendaItem:
+    """暂缓: the meeting does not decide the item (e.g. the pair still disagrees)."""
+    require_edit(user, item.meeting.school)
+    lock_meeting(item.meeting)
+    if not reason.strip():
+        raise ValidationError({"deferral_reason": "请填写暂缓原因。"})
+    item = AgendaItem.objects.get(pk=item.pk)
+    item.votes.all().delete()
+    item.result = ItemResult.DEFERRED
+    item.deferral_reason = reason.strip()
+    item.votes_for = item.votes_against = item.votes_abstain = None
+    item.save()
+    return item

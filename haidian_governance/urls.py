@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/login/", core_views.PortalLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("schools.urls")),
+    path("", include("meetings.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -3,9 +3,12 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from core.models import Role, User
+from meetings.choices import CommunicationCategory, CommunicationOutcome, CommunicationTiming, MatterCategory
+from meetings.models import AgendaItem, Communication, Meeting
 from schools.choices import MeetingBody, PartyOrgType, Post, SchoolLevel
 from schools.models import (
     Appointment,
@@ -99,3 +102,46 @@ class UserFactory(DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+class CommunicationFactory(DjangoModelFactory):
+    """A communication row as stored; tests of the rules create through the services instead."""
+
+    class Meta:
+        model = Communication
+        skip_postgeneration_save = True
+
+    school = factory.SubFactory(SchoolFactory)
+    occurred_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=3))
+    category = CommunicationCategory.SANZHONG_YIDA
+    timing = CommunicationTiming.BEFORE_DECISION
+    subject = factory.Sequence(lambda n: f"沟通事项{n}")
+    summary = "双方充分交换意见。"
+    outcome = CommunicationOutcome.CONSENSUS
+    logged_by = factory.SubFactory(UserFactory, role=Role.DISTRICT_ADMIN)
+
+    @factory.post_generation
+    def participants(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.participants.set(extracted)
+
+
+class MeetingFactory(DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    school = factory.SubFactory(SchoolFactory)
+    body = MeetingBody.PARTY_COMMITTEE
+    title = factory.Sequence(lambda n: f"第{n}次党组织会议")
+    date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=1))
+    created_by = factory.SubFactory(UserFactory, role=Role.DISTRICT_ADMIN)
+
+
+class AgendaItemFactory(DjangoModelFactory):
+    class Meta:
+        model = AgendaItem
+
+    meeting = factory.SubFactory(MeetingFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"议题{n}")
+    category = MatterCategory.GENERAL

@@ -1,0 +1,104 @@
+"""Scoped reads of communications and meetings, and redaction of confidential agenda items."""
+
+from datetime import date
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from core.models import Amendment, Role, User
+from core.scope import restrict
+from schools.models import Person
+
+from .choices import AttendanceKind, AttendanceStatus
+from .models import AgendaItem, Attendance, Communication, Meeting
+
+CONFIDENTIAL_TITLE = "（保密议题）"
+
+
+def communication_list(*, user: User) -> QuerySet[Communication]:
+    return (
+        restrict(Communication.objects.all(), user)
+        .select_related("school", "logged_by", "confirmed_by")
+        .prefetch_related(Prefetch("participants", queryset=Person.objects.order_by("code")))
+    )
+
+
+def meeting_list(*, user: User) -> QuerySet[Meeting]:
+    members = Q(attendance__kind=AttendanceKind.MEMBER)
+    return (
+        restrict(Meeting.objects.all(), user)
+        .select_related("school", "chair", "finalised_by")
+        .annotate(
+            expected_count=Count("attendance", filter=members, distinct=True),
+            present_count=Count(
+                "attendance", filter=members & Q(attendance__status=AttendanceStatus.PRESENT), distinct=True
+            ),
+            item_count=Count("items", distinct=True),
+        )
+    )
+
+
+def meeting_detail(*, user: User) -> QuerySet[Meeting]:
+    """Meetings with everything the 会议纪要 page shows, in a fixed number of queries."""
+    return meeting_list(user=user).prefetch_related(
+        Prefetch("attendance", queryset=Attendance.objects.select_related("person").order_by("kind", "person__code")),
+        Prefetch(
+            "items",
+            queryset=AgendaItem.objects.select_related("proposer")
+            .prefetch_related("votes__person", "recusals__person", "pre_communications")
+            .order_by("order"),
+        ),
+    )
+
+
+def sees_confidential(*, user: User, meeting: Meeting) -> bool:
+    """Confidential items (干部任免) are readable only inside the school (its pair also sees its campuses)."""
+    if not user.is_authenticated or user.school_id is None:
+        return False
+    if user.school_id == meeting.school_id:
+        return True
+    return user.role in (Role.SECRETARY, Role.PRINCIPAL) and meeting.school.parent_id == user.school_id
+
+
+def redact_items(*, user: User, meeting: Meeting, items) -> list[AgendaItem]:
+    """Blank the title, texts and names of confidential items for readers outside the school."""
+    items = list(items)
+    if sees_confidential(user=user, meeting=meeting):
+        return items
+    for item in items:
+        if item.is_confidential:
+            item.title = CONFIDENTIAL_TITLE
+            item.minutes = item.deferral_reason = item.gate_override_reason = ""
+            item.redacted = True
+    return items
+
+
+def amendments_for(*, targets) -> dict[tuple[int, int], list[Amendment]]:
+    """Amendments of the given records keyed by (content type id, object id), in one query per type."""
+    result: dict[tuple[int, int], list[Amendment]] = {}
+    by_type: dict[int, list[int]] = {}
+    for target in targets:
+        ct = ContentType.objects.get_for_model(target)
+        by_type.setdefault(ct.pk, []).append(target.pk)
+    for ct_id, ids in by_type.items():
+        for amendment in Amendment.objects.filter(content_type_id=ct_id, object_id__in=ids).select_related(
+            "created_by"
+        ):
+            result.setdefault((ct_id, amendment.object_id), []).append(amendment)
+    return result
+
+
+def month_events(*, user: User, school_id: int, year: int, month: int) -> dict[date, list]:
+    """A school's communications and meetings of one month, keyed by day, for the calendar."""
+    start = date(year, month, 1)
+    end = date(year + (month == 12), month % 12 + 1, 1)
+    days: dict[date, list] = {}
+    communications = communication_list(user=user).filter(
+        school_id=school_id, occurred_at__date__gte=start, occurred_at__date__lt=end
+    )
+    for communication in communications:
+        days.setdefault(timezone.localtime(communication.occurred_at).date(), []).append(communication)
+    for meeting in restrict(Meeting.objects.all(), user).filter(school_id=school_id, date__gte=start, date__lt=end):
+        days.setdefault(meeting.date, []).append(meeting)
+    return days

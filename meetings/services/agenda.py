@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from core.models import User
 from schools.choices import MeetingBody
@@ -64,8 +65,9 @@ def _apply_gate(
 def _prepare(*, user: User, meeting: Meeting, communications) -> tuple[Meeting, list[Communication] | None]:
     require_edit(user, meeting.school)
     meeting = lock_meeting(meeting)
-    communications = list(communications) if communications is not None else None
     if communications is not None:
+        # Re-read: the gate must judge the stored confirmation and outcome, not a caller's copy.
+        communications = list(Communication.objects.filter(pk__in=[c.pk for c in communications]))
         _validate_pre_communications(meeting, communications)
     return meeting, communications
 
@@ -218,8 +220,12 @@ def agenda_item_record_votes(
     item.votes.all().delete()
     item.recusals.all().delete()
     if votes is not None:
-        Vote.objects.bulk_create(Vote(item=item, person_id=pid, choice=choice) for pid, choice in votes.items())
-    Recusal.objects.bulk_create(Recusal(item=item, person_id=pid, reason=r.strip()) for pid, r in recusals.items())
+        bulk_create_with_history(
+            [Vote(item=item, person_id=pid, choice=choice) for pid, choice in votes.items()], Vote, default_user=user
+        )
+    bulk_create_with_history(
+        [Recusal(item=item, person_id=pid, reason=r.strip()) for pid, r in recusals.items()], Recusal, default_user=user
+    )
     return item
 
 

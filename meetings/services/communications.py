@@ -161,6 +161,8 @@ def communication_confirm(*, user: User, communication: Communication) -> Commun
 
 
 def communication_amend(*, user: User, communication: Communication, correction: str, reason: str) -> Amendment:
+    """Correct a confirmed communication; the confirmed text itself never changes."""
+    communication = Communication.objects.select_related("school").get(pk=communication.pk)
     return amendment_create(
         user=user,
         target=communication,

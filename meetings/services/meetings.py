@@ -6,6 +6,7 @@ from datetime import date, time
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import RecordFinalisedError
 from core.models import Amendment, User
@@ -28,15 +29,19 @@ def lock_meeting(meeting: Meeting) -> Meeting:
     return meeting
 
 
-def _snapshot_roster(meeting: Meeting) -> None:
+def _snapshot_roster(meeting: Meeting, user: User) -> None:
     """Store the expected (应到) members from the memberships in force on the meeting date."""
     meeting.attendance.filter(kind=AttendanceKind.MEMBER).delete()
     members = memberships_on(school=meeting.school, body=meeting.body, on=meeting.date)
     observers = set(meeting.attendance.values_list("person_id", flat=True))
-    Attendance.objects.bulk_create(
-        Attendance(meeting=meeting, person_id=m.person_id, kind=AttendanceKind.MEMBER)
-        for m in members
-        if m.person_id not in observers
+    bulk_create_with_history(
+        [
+            Attendance(meeting=meeting, person_id=m.person_id, kind=AttendanceKind.MEMBER)
+            for m in members
+            if m.person_id not in observers
+        ],
+        Attendance,
+        default_user=user,
     )
 
 
@@ -76,7 +81,7 @@ def meeting_create(
     meeting.full_clean()
     _validate_chair(meeting)
     meeting.save()
-    _snapshot_roster(meeting)
+    _snapshot_roster(meeting, user)
     return meeting
 
 
@@ -94,7 +99,7 @@ def meeting_update(*, user: User, meeting: Meeting, **changes) -> Meeting:
     _validate_chair(meeting)
     meeting.save()
     if roster_changes:
-        _snapshot_roster(meeting)
+        _snapshot_roster(meeting, user)
     return meeting
 
 
@@ -128,13 +133,21 @@ def meeting_record_attendance(
         errors.append("应到成员不能同时登记为列席人员。")
     if errors:
         raise ValidationError(errors)
-    Attendance.objects.bulk_update(members.values(), ["status", "leave_reason", "updated_at"])
+    for attendance in members.values():
+        attendance.updated_at = timezone.now()
+    bulk_update_with_history(
+        list(members.values()), Attendance, ["status", "leave_reason", "updated_at"], default_user=user
+    )
     meeting.attendance.filter(kind=AttendanceKind.OBSERVER).exclude(person__in=observers).delete()
     existing = set(meeting.attendance.filter(kind=AttendanceKind.OBSERVER).values_list("person_id", flat=True))
-    Attendance.objects.bulk_create(
-        Attendance(meeting=meeting, person=p, kind=AttendanceKind.OBSERVER, status=AttendanceStatus.PRESENT)
-        for p in observers
-        if p.pk not in existing
+    bulk_create_with_history(
+        [
+            Attendance(meeting=meeting, person=p, kind=AttendanceKind.OBSERVER, status=AttendanceStatus.PRESENT)
+            for p in observers
+            if p.pk not in existing
+        ],
+        Attendance,
+        default_user=user,
     )
     return meeting
 
@@ -168,7 +181,8 @@ def meeting_set_minutes(*, user: User, meeting: Meeting, minutes: str, item_minu
     meeting.save(update_fields=["minutes", "updated_at"])
     for item_id, text in item_minutes.items():
         items[item_id].minutes = text.strip()
-    AgendaItem.objects.bulk_update([items[i] for i in item_minutes], ["minutes", "updated_at"])
+        items[item_id].updated_at = timezone.now()
+    bulk_update_with_history([items[i] for i in item_minutes], AgendaItem, ["minutes", "updated_at"], default_user=user)
     return meeting
 
 
@@ -198,6 +212,7 @@ def meeting_amend(
     *, user: User, meeting: Meeting, correction: str, reason: str, item: AgendaItem | None = None
 ) -> Amendment:
     """Correct finalised minutes (of the meeting or one item) without changing the signed text."""
+    meeting = Meeting.objects.select_related("school").get(pk=meeting.pk)
     if item is not None and item.meeting_id != meeting.pk:
         raise ValidationError({"item": "议题不属于本次会议。"})
     return amendment_create(

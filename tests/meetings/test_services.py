@@ -72,7 +72,7 @@ class TestCommunication:
 
         with pytest.raises(ValidationError):
             _communication(clerk_a, school_a, [secretary, old])
-        earlier = timezone.make_aware(datetime.datetime(2024, 3, 1, 10))
+        earlier = datetime.datetime(2024, 3, 1, 10, tzinfo=datetime.UTC)
         assert _communication(clerk_a, school_a, [secretary, old], occurred_at=earlier).pk
 
     def test_both_pair_members_are_required(self, clerk_a, school_a, pair_a):

@@ -36,6 +36,7 @@ def meeting_list(*, user: User) -> QuerySet[Meeting]:
             ),
             item_count=Count("items", distinct=True),
         )
+        .order_by("-date", "-pk")  # Meta.ordering is not applied to aggregated (GROUP BY) queries
     )
 
 

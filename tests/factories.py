@@ -7,8 +7,17 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from core.models import Role, User
-from meetings.choices import CommunicationCategory, CommunicationOutcome, CommunicationTiming, MatterCategory
-from meetings.models import AgendaItem, Communication, Meeting
+from decisions.choices import DecisionStatus, Tier
+from decisions.models import Decision, Task
+from meetings.choices import (
+    AttendanceKind,
+    AttendanceStatus,
+    CommunicationCategory,
+    CommunicationOutcome,
+    CommunicationTiming,
+    MatterCategory,
+)
+from meetings.models import AgendaItem, Attendance, Communication, Meeting
 from schools.choices import MeetingBody, PartyOrgType, Post, SchoolLevel
 from schools.models import (
     Appointment,
@@ -145,3 +154,45 @@ class AgendaItemFactory(DjangoModelFactory):
     order = factory.Sequence(lambda n: n + 1)
     title = factory.Sequence(lambda n: f"议题{n}")
     category = MatterCategory.GENERAL
+
+
+class AttendanceFactory(DjangoModelFactory):
+    class Meta:
+        model = Attendance
+
+    meeting = factory.SubFactory(MeetingFactory)
+    person = factory.SubFactory(PersonFactory)
+    kind = AttendanceKind.MEMBER
+    status = AttendanceStatus.PRESENT
+
+
+class DecisionFactory(DjangoModelFactory):
+    class Meta:
+        model = Decision
+        skip_postgeneration_save = True
+
+    school = factory.SubFactory(SchoolFactory)
+    title = factory.Sequence(lambda n: f"决策事项{n}")
+    category = MatterCategory.MAJOR_PROJECT
+    tier = Tier.COLLECTIVE
+    created_by = factory.SubFactory(UserFactory, role=Role.DISTRICT_ADMIN)
+
+    @factory.post_generation
+    def agenda_items(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.agenda_items.set(extracted)
+
+
+class TaskFactory(DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    decision = factory.SubFactory(
+        DecisionFactory,
+        status=DecisionStatus.IMPLEMENTING,
+        outcome="passed",
+        decided_on=factory.LazyFunction(timezone.localdate),
+    )
+    title = factory.Sequence(lambda n: f"督办任务{n}")
+    owner = factory.SubFactory(PersonFactory)
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))

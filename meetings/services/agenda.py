@@ -10,6 +10,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from core.models import User
+from decisions.triggers import recheck_school
 from schools.choices import MeetingBody
 from schools.models import Person
 
@@ -111,6 +112,7 @@ def agenda_item_create(
     item.full_clean()
     item.save()
     item.pre_communications.set(communications)
+    recheck_school(item.meeting.school_id)
     return item
 
 
@@ -136,6 +138,7 @@ def agenda_item_update(*, user: User, item: AgendaItem, **changes) -> AgendaItem
     item.save()
     if communications is not None:
         item.pre_communications.set(communications)
+    recheck_school(item.meeting.school_id)
     return item
 
 
@@ -226,6 +229,7 @@ def agenda_item_record_votes(
     bulk_create_with_history(
         [Recusal(item=item, person_id=pid, reason=r.strip()) for pid, r in recusals.items()], Recusal, default_user=user
     )
+    recheck_school(item.meeting.school_id)
     return item
 
 
@@ -242,4 +246,5 @@ def agenda_item_defer(*, user: User, item: AgendaItem, reason: str) -> AgendaIte
     item.deferral_reason = reason.strip()
     item.votes_for = item.votes_against = item.votes_abstain = None
     item.save()
+    recheck_school(item.meeting.school_id)
     return item

@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.errors import NotAllowedError, RecordFinalisedError
 from core.models import Amendment, User
 from core.services import amendment_create
+from decisions.triggers import recheck_school
 from schools.choices import Post
 from schools.models import Appointment, Person, School
 from schools.selectors import pair_on
@@ -111,6 +112,7 @@ def communication_create(
     communication.full_clean(exclude=["participants"])
     communication.save()
     communication.participants.set(participants)
+    recheck_school(communication.school_id)
     return communication
 
 
@@ -122,6 +124,9 @@ def communication_update(*, user: User, communication: Communication, **changes)
     if communication.is_confirmed:
         raise RecordFinalisedError("该沟通记录已确认，不能修改；如需更正，请提交更正记录。")
     participants = changes.pop("participants", None)
+    if "school" in changes and changes["school"] != communication.school:
+        raise ValidationError({"school": "沟通记录不能改到其他学校。"})
+    changes.pop("school", None)
     for field, value in changes.items():
         setattr(communication, field, value.strip() if isinstance(value, str) else value)
     _validate_fields(
@@ -138,6 +143,7 @@ def communication_update(*, user: User, communication: Communication, **changes)
     communication.full_clean(exclude=["participants"])
     communication.save()
     communication.participants.set(participants)
+    recheck_school(communication.school_id)
     return communication
 
 
@@ -157,6 +163,7 @@ def communication_confirm(*, user: User, communication: Communication) -> Commun
     communication.confirmed_by = user
     communication.confirmed_at = timezone.now()
     communication.save(update_fields=["confirmed_by", "confirmed_at", "updated_at"])
+    recheck_school(communication.school_id)
     return communication
 
 

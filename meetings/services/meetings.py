@@ -11,6 +11,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from core.errors import RecordFinalisedError
 from core.models import Amendment, User
 from core.services import amendment_create
+from decisions.triggers import recheck_school
 from schools.models import Person, School
 from schools.selectors import memberships_on
 
@@ -82,6 +83,7 @@ def meeting_create(
     _validate_chair(meeting)
     meeting.save()
     _snapshot_roster(meeting, user)
+    recheck_school(meeting.school_id)
     return meeting
 
 
@@ -100,6 +102,7 @@ def meeting_update(*, user: User, meeting: Meeting, **changes) -> Meeting:
     meeting.save()
     if roster_changes:
         _snapshot_roster(meeting, user)
+    recheck_school(meeting.school_id)
     return meeting
 
 
@@ -149,6 +152,7 @@ def meeting_record_attendance(
         Attendance,
         default_user=user,
     )
+    recheck_school(meeting.school_id)
     return meeting
 
 
@@ -166,6 +170,7 @@ def meeting_mark_held(*, user: User, meeting: Meeting) -> Meeting:
         raise ValidationError("请先登记全部应到成员的出席情况。")
     meeting.status = MeetingStatus.HELD
     meeting.save(update_fields=["status", "updated_at"])
+    recheck_school(meeting.school_id)
     return meeting
 
 
@@ -183,6 +188,7 @@ def meeting_set_minutes(*, user: User, meeting: Meeting, minutes: str, item_minu
         items[item_id].minutes = text.strip()
         items[item_id].updated_at = timezone.now()
     bulk_update_with_history([items[i] for i in item_minutes], AgendaItem, ["minutes", "updated_at"], default_user=user)
+    recheck_school(meeting.school_id)
     return meeting
 
 
@@ -205,6 +211,7 @@ def meeting_finalise(*, user: User, meeting: Meeting) -> Meeting:
     meeting.finalised_by = user
     meeting.finalised_at = timezone.now()
     meeting.save(update_fields=["status", "finalised_by", "finalised_at", "updated_at"])
+    recheck_school(meeting.school_id)
     return meeting
 
 

@@ -1,0 +1,101 @@
+"""Filters of the communication list. Choices come from the user's scope; bad values are form errors, never 500."""
+
+import datetime
+import re
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from core.scope import restrict
+from schools.models import Person, School
+
+from .choices import CommunicationCategory, CommunicationOutcome
+from .forms.communications import LeaderChoiceField, leaders_of
+from .models import Communication
+
+MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
+MONTH_ERROR = "月份格式不正确，请按“年-月”填写，如 2024-03。"
+
+
+def parse_month(value: str | None) -> datetime.date | None:
+    """The first day of a "YYYY-MM" month, or None when the value is empty or not a plausible month."""
+    match = MONTH_PATTERN.match((value or "").strip())
+    if not match:
+        return None
+    year, month = int(match[1]), int(match[2])
+    if not (1990 <= year <= 2100 and 1 <= month <= 12):
+        return None
+    return datetime.date(year, month, 1)
+
+
+def next_month(first: datetime.date) -> datetime.date:
+    return datetime.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+
+
+class MonthField(forms.CharField):
+    """A month typed as YYYY-MM (what `<input type="month">` sends); cleans to the month's first day."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        month = parse_month(value)
+        if month is None:
+            raise forms.ValidationError(MONTH_ERROR, code="invalid_month")
+        return month
+
+
+class MonthFilter(django_filters.Filter):
+    field_class = MonthField
+
+
+def _scoped_schools(request) -> QuerySet[School]:
+    return restrict(School.objects.all(), request.user, "")
+
+
+def _scoped_leaders(request) -> QuerySet[Person]:
+    return leaders_of(_scoped_schools(request))
+
+
+class LeaderFilter(django_filters.ModelChoiceFilter):
+    field_class = LeaderChoiceField
+
+
+class CommunicationFilter(django_filters.FilterSet):
+    school = django_filters.ModelChoiceFilter(label="学校", queryset=_scoped_schools, empty_label="全部学校")
+    participant = LeaderFilter(
+        label="搭档成员", field_name="participants", queryset=_scoped_leaders, empty_label="全部人员"
+    )
+    category = django_filters.ChoiceFilter(
+        label="沟通类别", choices=CommunicationCategory.choices, empty_label="全部类别"
+    )
+    month = MonthFilter(label="月份", method="filter_month")
+    outcome = django_filters.ChoiceFilter(
+        label="沟通结果", choices=CommunicationOutcome.choices, empty_label="全部结果"
+    )
+    confirmed = django_filters.ChoiceFilter(
+        label="确认状态",
+        choices=[("yes", "已确认"), ("no", "待确认")],
+        empty_label="全部",
+        method="filter_confirmed",
+    )
+
+    class Meta:
+        model = Communication
+        fields = ["school", "participant", "category", "month", "outcome", "confirmed"]
+
+    def filter_month(self, queryset, name, value):
+        if value is None:
+            return queryset
+        start = timezone.make_aware(datetime.datetime.combine(value, datetime.time.min))
+        end = timezone.make_aware(datetime.datetime.combine(next_month(value), datetime.time.min))
+        return queryset.filter(occurred_at__gte=start, occurred_at__lt=end)
+
+    def filter_confirmed(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(confirmed_at__isnull=(value == "no"))

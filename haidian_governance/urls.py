@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("schools.urls")),
     path("", include("meetings.urls")),
+    path("", include("decisions.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
@@ -114,6 +115,9 @@ class Decision(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("decision_detail", args=[self.pk])
+
 
 class DecisionTransition(models.Model):
     """One step of a decision's lifecycle: from, to, who, when."""
@@ -199,6 +203,9 @@ class Task(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("task_detail", args=[self.pk])
 
 
 class TaskProgress(models.Model):

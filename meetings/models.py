@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
@@ -71,6 +72,9 @@ class Communication(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d} {self.subject}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("communication_detail", args=[self.pk])
+
     @property
     def is_confirmed(self) -> bool:
         return self.confirmed_at is not None
@@ -119,6 +123,9 @@ class Meeting(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("meeting_detail", args=[self.pk])
 
     @property
     def is_finalised(self) -> bool:
@@ -190,6 +197,9 @@ class AgendaItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('meeting_detail', args=[self.meeting_id])}#item-{self.pk}"
 
 
 class Vote(models.Model):

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
@@ -83,6 +84,9 @@ class School(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("school_detail", args=[self.pk])
+
 
 class Person(TimeStampedModel):
     """A member of a school's leadership or a meeting body (fictional in the demo data)."""
@@ -101,6 +105,9 @@ class Person(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("person_detail", args=[self.pk])
 
 
 class Appointment(TimeStampedModel):

@@ -56,17 +56,16 @@ def _rows(queryset):
     )
 
 
+def _item_breaches(code: str, items, finding: str):
+    """One breach per agenda item of `items`, described as the item's label followed by `finding`."""
+    for item in _rows(items):
+        yield breach(code, AgendaItem, item.pk, item.meeting.school_id, f"{_label(item)}{finding}")
+
+
 @rule("QUORUM", "会议出席人数过半")
 def quorum(ctx: Context):
     items = _items(ctx).alias(present2=F("present") * 2).filter(present2__lte=F("expected"))
-    for item in _rows(items):
-        yield breach(
-            "QUORUM",
-            AgendaItem,
-            item.pk,
-            item.meeting.school_id,
-            f"{_label(item)}作出决定时实到人数未超过应到人数半数。",
-        )
+    return _item_breaches("QUORUM", items, "作出决定时实到人数未超过应到人数半数。")
 
 
 @rule("QUORUM_PERSONNEL", "干部任免出席人数达三分之二")
@@ -77,14 +76,7 @@ def quorum_personnel(ctx: Context):
         .alias(present3=F("present") * 3, expected2=F("expected") * 2)
         .filter(present3__lt=F("expected2"))
     )
-    for item in _rows(items):
-        yield breach(
-            "QUORUM_PERSONNEL",
-            AgendaItem,
-            item.pk,
-            item.meeting.school_id,
-            f"{_label(item)}（干部任免）实到人数不足应到人数三分之二。",
-        )
+    return _item_breaches("QUORUM_PERSONNEL", items, "（干部任免）实到人数不足应到人数三分之二。")
 
 
 @rule("MAJORITY", "赞成票超过应到人数半数")
@@ -95,14 +87,7 @@ def majority(ctx: Context):
         .alias(for2=F("votes_for") * 2)
         .filter(Q(votes_for__isnull=True) | Q(for2__lte=F("expected")))
     )
-    for item in _rows(items):
-        yield breach(
-            "MAJORITY",
-            AgendaItem,
-            item.pk,
-            item.meeting.school_id,
-            f"{_label(item)}赞成票未超过应到人数半数却记为通过。",
-        )
+    return _item_breaches("MAJORITY", items, "赞成票未超过应到人数半数却记为通过。")
 
 
 @rule("PRE_COMMUNICATION", "三重一大议题会前沟通")
@@ -111,27 +96,13 @@ def pre_communication(ctx: Context):
     items = ctx.scope(AgendaItem.objects.all(), "meeting__school").filter(
         ~Exists(before), category__in=SANZHONG_YIDA_CATEGORIES
     )
-    for item in _rows(items):
-        yield breach(
-            "PRE_COMMUNICATION",
-            AgendaItem,
-            item.pk,
-            item.meeting.school_id,
-            f"{_label(item)}为三重一大事项，会前没有书记校长沟通记录。",
-        )
+    return _item_breaches("PRE_COMMUNICATION", items, "为三重一大事项，会前没有书记校长沟通记录。")
 
 
 @rule("GATE_OVERRIDE", "主持人书面说明后上会", FindingSeverity.WARNING)
 def gate_override(ctx: Context):
     items = ctx.scope(AgendaItem.objects.all(), "meeting__school").exclude(gate_override_reason="")
-    for item in _rows(items):
-        yield breach(
-            "GATE_OVERRIDE",
-            AgendaItem,
-            item.pk,
-            item.meeting.school_id,
-            f"{_label(item)}未经书记校长沟通达成共识，由主持人书面说明后上会。",
-        )
+    return _item_breaches("GATE_OVERRIDE", items, "未经书记校长沟通达成共识，由主持人书面说明后上会。")
 
 
 @rule("DISAGREEMENT_FORCED", "存在分歧应暂缓上会")
@@ -145,14 +116,7 @@ def disagreement_forced(ctx: Context):
         .annotate(last_outcome=Subquery(latest))
         .filter(last_outcome=CommunicationOutcome.DISAGREEMENT)
     )
-    for item in _rows(items):
-        yield breach(
-            "DISAGREEMENT_FORCED",
-            AgendaItem,
-            item.pk,
-            item.meeting.school_id,
-            f"{_label(item)}会前沟通存在分歧，未暂缓而径行表决。",
-        )
+    return _item_breaches("DISAGREEMENT_FORCED", items, "会前沟通存在分歧，未暂缓而径行表决。")
 
 
 @rule("SECRETARY_LAST", "书记末位表态")
@@ -160,18 +124,14 @@ def secretary_last(ctx: Context):
     items = ctx.scope(AgendaItem.objects.all(), "meeting__school").filter(
         result__in=DECIDED, meeting__body=MeetingBody.PARTY_COMMITTEE, secretary_spoke_last=False
     )
-    for item in _rows(items):
-        yield breach("SECRETARY_LAST", AgendaItem, item.pk, item.meeting.school_id, f"{_label(item)}书记未末位表态。")
+    return _item_breaches("SECRETARY_LAST", items, "书记未末位表态。")
 
 
 @rule("RECUSAL", "回避人员不参加表决")
 def recusal(ctx: Context):
     recused = Recusal.objects.filter(item=OuterRef("item"), person=OuterRef("person"))
     item_ids = ctx.scope(Vote.objects.all(), "item__meeting__school").filter(Exists(recused)).values("item_id")
-    for item in _rows(AgendaItem.objects.filter(pk__in=item_ids)):
-        yield breach(
-            "RECUSAL", AgendaItem, item.pk, item.meeting.school_id, f"{_label(item)}有申请回避的成员参加了表决。"
-        )
+    return _item_breaches("RECUSAL", AgendaItem.objects.filter(pk__in=item_ids), "有申请回避的成员参加了表决。")
 
 
 @rule("STAFF_CONGRESS", "涉及教职工切身利益须经教代会")
@@ -185,14 +145,7 @@ def staff_congress(ctx: Context):
         .exclude(meeting__body=MeetingBody.STAFF_CONGRESS)
         .filter(~Exists(reviewed))
     )
-    for item in _rows(items):
-        yield breach(
-            "STAFF_CONGRESS",
-            AgendaItem,
-            item.pk,
-            item.meeting.school_id,
-            f"{_label(item)}涉及教职工切身利益，未见教代会审议记录。",
-        )
+    return _item_breaches("STAFF_CONGRESS", items, "涉及教职工切身利益，未见教代会审议记录。")
 
 
 @rule("MINUTES_LATE", "会议纪要按时定稿")

@@ -1,0 +1,36 @@
+"""Filters of the meeting list: school (within the user's scope), meeting body, status and month."""
+
+import django_filters
+from django import forms
+
+from schools.choices import MeetingBody
+from schools.models import School
+
+from .choices import MeetingStatus
+from .models import Meeting
+
+
+class MeetingFilter(django_filters.FilterSet):
+    school = django_filters.ModelChoiceFilter(label="学校", queryset=School.objects.none(), empty_label="全部学校")
+    body = django_filters.ChoiceFilter(label="会议类型", choices=MeetingBody.choices, empty_label="全部类型")
+    status = django_filters.ChoiceFilter(label="状态", choices=MeetingStatus.choices, empty_label="全部状态")
+    month = django_filters.DateFilter(
+        label="月份",
+        method="filter_month",
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": "请按“年-月”填写月份，如 2025-03。"},
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["school", "body", "status", "month"]
+
+    def __init__(self, data=None, queryset=None, *, schools=None, **kwargs):
+        """`schools`: the schools the user may see (the choices of the school filter)."""
+        super().__init__(data, queryset, **kwargs)
+        if schools is not None:
+            self.filters["school"].queryset = schools
+
+    def filter_month(self, queryset, name, value):
+        return queryset.filter(date__year=value.year, date__month=value.month)

@@ -8,7 +8,7 @@ PORT ?= 8000
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
 DEV_ENV := DJANGO_DEBUG=true
 
-.PHONY: help install system-deps run test lint format migrate seed check-deploy clean
+.PHONY: help install system-deps run test lint format migrate seed openapi clean
 
 help:
 	@echo "make run    — 安装依赖、迁移数据库、载入演示数据并在 http://$(HOST):$(PORT)/ 启动门户"
@@ -53,6 +53,9 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+openapi: install
+	$(DEV_ENV) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "用户与权限"
+
+    def ready(self) -> None:
+        from .api import schema  # noqa: F401  (registers the OpenAPI authentication extension)
+        from .api.tombstones import track_default_models
+
+        track_default_models()

@@ -141,3 +141,49 @@ class Amendment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field_label}更正（{self.created_at:%Y-%m-%d}）"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 is stored; the token itself is shown once, at creation."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField("用途", max_length=100)
+    prefix = models.CharField("前缀", max_length=12, help_text="令牌开头几位，用于辨认。")
+    key_hash = models.CharField("令牌摘要", max_length=64, unique=True)
+    can_write = models.BooleanField("允许写入", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.prefix}…）"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Tombstone(models.Model):
+    """A deleted record, so that API clients mirroring the data can delete it too."""
+
+    model = models.CharField("对象类型", max_length=64, db_index=True)
+    object_id = models.PositiveBigIntegerField("对象编号")
+    school = models.ForeignKey(
+        "schools.School", verbose_name="学校", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    deleted_at = models.DateTimeField("删除时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "删除记录"
+        verbose_name_plural = "删除记录"
+        ordering = ["deleted_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.model}#{self.object_id}"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("schools.urls")),
     path("", include("meetings.urls")),
     path("", include("decisions.urls")),
+    path("api/v1/", include("haidian_governance.api_urls")),
     path("admin/", admin.site.urls),
 ]
 

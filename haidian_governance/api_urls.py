@@ -14,5 +14,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("schools.api.urls")),
+    path("", include("meetings.api.urls")),
+    path("", include("decisions.api.urls")),
     path("", include(router.urls)),
 ]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from core import profile_views
 from core import views as core_views
 
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("accounts/login/", core_views.PortalLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/profile/", profile_views.profile, name="profile"),
+    path("accounts/tokens/<int:pk>/revoke/", profile_views.token_revoke, name="token_revoke"),
     path("", include("schools.urls")),
     path("", include("meetings.urls")),
     path("", include("decisions.urls")),

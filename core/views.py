@@ -9,13 +9,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from .health import check_database, check_redis
+from .models import Role
 
 
 @login_required
 def home(request):
+    """总览: district roles and 学区 viewers get the district dashboard, school roles their school's."""
     user = request.user
-    if not user.is_district and user.school_id:
-        return redirect("school_detail", pk=user.school_id)
+    if user.is_district or user.role == Role.XUEQU_VIEWER:
+        return redirect("district_dashboard")
+    if user.school_id:
+        return redirect("school_dashboard", pk=user.school_id)
     return redirect("school_list")
 
 

@@ -1,12 +1,12 @@
 """Scoped reads of decisions, tasks, evidence and findings."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.models import User
 from core.scope import restrict
-from meetings.models import AgendaItem
+from meetings.models import AgendaItem, Communication, Vote
 
 from .choices import TaskStatus
 from .models import Decision, DecisionTransition, Evidence, Finding, Task, TaskProgress
@@ -75,3 +75,72 @@ def finding_list(*, user: User) -> QuerySet[Finding]:
 
 def rule_titles() -> dict[str, str]:
     return {code: rule.title for code, rule in RULES.items()}
+
+
+# --- added by decision pages ---
+def with_overdue(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """Annotate `is_overdue`: past its due date and not done (the TASK_OVERDUE rule, per row)."""
+    late = Q(due_on__lt=timezone.localdate()) & ~Q(status=TaskStatus.DONE)
+    return tasks.annotate(is_overdue=ExpressionWrapper(late, output_field=BooleanField()))
+
+
+def decision_timeline(*, user: User) -> QuerySet[Decision]:
+    """The decision page: proposal, communications, agenda items with votes, consultations, legal reviews,
+    tasks with progress and evidence, in a number of queries independent of the number of rows."""
+    people = ("matter_type", "decided_by", "created_by", "deciding_item__meeting")
+    return (
+        decision_list(user=user)
+        .select_related(*people)
+        .prefetch_related(
+            "responsible_leaders",
+            Prefetch(
+                "communications",
+                queryset=Communication.objects.select_related("confirmed_by", "logged_by").order_by(
+                    "occurred_at", "pk"
+                ),
+            ),
+            "communications__participants",
+            Prefetch(
+                "agenda_items",
+                queryset=AgendaItem.objects.select_related("meeting", "meeting__school").order_by(
+                    "meeting__date", "order", "pk"
+                ),
+            ),
+            Prefetch("agenda_items__votes", queryset=Vote.objects.select_related("person").order_by("person__code")),
+            "consultations__person",
+            "legal_reviews",
+            Prefetch("transitions", queryset=DecisionTransition.objects.select_related("by")),
+            Prefetch(
+                "tasks",
+                queryset=with_overdue(Task.objects.select_related("owner")).prefetch_related(
+                    Prefetch("progress", queryset=TaskProgress.objects.select_related("author")), "evidence"
+                ),
+            ),
+        )
+    )
+
+
+def task_detail(*, user: User) -> QuerySet[Task]:
+    """A task with its progress notes and evidence, scoped through its decision's school."""
+    return with_overdue(task_list(user=user)).prefetch_related(
+        Prefetch("progress", queryset=TaskProgress.objects.select_related("author")),
+        Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
+    )
+
+
+def school_task_board(*, user: User, school_id: int) -> QuerySet[Task]:
+    """A school's tasks (in scope) with `is_overdue`, by due date."""
+    return with_overdue(task_list(user=user)).filter(decision__school_id=school_id).order_by("due_on", "pk")
+
+
+def decision_open_findings(*, user: User, decision: Decision) -> QuerySet[Finding]:
+    """Open findings about the decision itself or one of its tasks."""
+    task_ids = Task.objects.filter(decision_id=decision.pk).values("pk")
+    about_decision = Q(content_type=ContentType.objects.get_for_model(Decision), object_id=decision.pk)
+    about_tasks = Q(content_type=ContentType.objects.get_for_model(Task), object_id__in=task_ids)
+    return (
+        finding_list(user=user)
+        .prefetch_related(None)
+        .filter(about_decision | about_tasks, resolved_at__isnull=True)
+        .order_by("rule", "pk")
+    )

@@ -114,6 +114,28 @@ CELERY_BEAT_SCHEDULE = {
 # Re-run the compliance rules for a school after each write that may change its findings.
 COMPLIANCE_CHECK_ON_WRITE = env_bool("COMPLIANCE_CHECK_ON_WRITE", True)
 
+# --- reports ---
+# Monthly PDF reports (reports.tasks). PDF work runs on its own queue `pdf` (start workers with
+# `celery -A haidian_governance worker -Q pdf,celery`); a worker child is replaced after 50 tasks so memory
+# cannot creep. A message not acknowledged within `visibility_timeout` seconds is redelivered by Redis: it
+# stays above the longest task (hard limit 660 s) and above the retry back-off cap (600 s, reports/tasks.py).
+CELERY_TASK_ROUTES = {
+    "reports.tasks.render_report": {"queue": "pdf"},
+    "reports.tasks.render_report_part": {"queue": "pdf"},
+    "reports.tasks.merge_report_parts": {"queue": "pdf"},
+}
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# A district report is a chord (parts per 学区 → merge), and chords need a result backend: Redis when the
+# broker is Redis. Other tasks keep `ignore_result=True`; stored results expire after a day.
+if CELERY_RESULT_BACKEND is None and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_BEAT_SCHEDULE["monthly-reports"] = {
+    "task": "reports.tasks.render_monthly_reports",
+    "schedule": crontab(day_of_month=1, hour=2, minute=0),  # CELERY_TIMEZONE: Asia/Shanghai
+}
+
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
@@ -223,7 +245,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # One name per choice set shared by several fields or components (otherwise drf-spectacular warns).
+    "ENUM_NAME_OVERRIDES": {
+        "MeetingBodyEnum": "schools.choices.MeetingBody",
+        "MatterCategoryEnum": "meetings.choices.MatterCategory",
+        "DecisionStatusEnum": "decisions.choices.DecisionStatus",
+        "DecisionOutcomeEnum": "decisions.choices.Outcome",
+        "TaskStatusEnum": "decisions.choices.TaskStatus",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------
@@ -233,7 +262,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 PORTAL_TITLE = "海淀区中小学校领导体制治理台账"

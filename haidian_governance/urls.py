@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("schools.urls")),
     path("", include("meetings.urls")),
     path("", include("decisions.urls")),
+    path("", include("reports.urls")),
+    path("", include("reports.urls_runs")),
     path("api/v1/", include("haidian_governance.api_urls")),
     path("admin/", admin.site.urls),
 ]

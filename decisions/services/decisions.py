@@ -147,6 +147,8 @@ def decision_link_agenda_item(*, user: User, decision: Decision, item: AgendaIte
         previous, decision.status = decision.status, S.ON_AGENDA
         decision.save()
         record_transition(decision, user=user, from_status=previous, note=f"列入{item.meeting}议题")
+    else:
+        decision.save(update_fields=["updated_at"])  # the chain changed: new ETag, picked up by `updated_since`
     recheck_school(decision.school_id)
     return decision
 
@@ -238,6 +240,7 @@ def legal_review_add(
     )
     review.full_clean()
     review.save()
+    decision.save(update_fields=["updated_at"])  # reviews are part of the decision's record (ETag, sync)
     recheck_school(decision.school_id)
     return review
 

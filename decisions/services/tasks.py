@@ -66,7 +66,7 @@ def task_add_progress(*, user: User, task: Task, noted_on: date, text: str) -> T
         raise ValidationError({"text": "请填写进展情况。"})
     if task.status == TaskStatus.OPEN:
         task.status = TaskStatus.IN_PROGRESS
-        task.save()
+    task.save()  # progress notes are part of the task's record (ETag, sync)
     return TaskProgress.objects.create(task=task, noted_on=noted_on, text=text.strip(), author=user)
 
 
@@ -130,6 +130,7 @@ def evidence_upload(*, user: User, task: Task, upload: UploadedFile) -> Evidence
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
+    task.save(update_fields=["updated_at"])  # evidence is part of the task's record (ETag, sync)
     return Evidence.objects.create(
         task=task,
         file=upload,

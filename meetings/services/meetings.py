@@ -152,6 +152,9 @@ def meeting_record_attendance(
         Attendance,
         default_user=user,
     )
+    # The attendance is part of the meeting record: its ETag and `updated_since` sync must see the change.
+    meeting.updated_at = timezone.now()
+    Meeting.objects.filter(pk=meeting.pk).update(updated_at=meeting.updated_at)
     recheck_school(meeting.school_id)
     return meeting
 

@@ -11,6 +11,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.models import DemoDataset, Role, User
+from decisions.demo import seed_records
+from decisions.rules import run_rules
 
 from ..choices import Post, TalkPeriod
 from ..models import Appointment, CommitteeMembership, EducationGroup, Person, Policy, School, SchoolDistrict
@@ -252,6 +254,8 @@ def seed_demo(*, password: str = DEFAULT_PASSWORD) -> dict[str, int]:
         updated += users_updated
 
         DemoDataset.objects.update_or_create(pk=1, defaults={"note": "seed_demo"})
+        seed_records(today=timezone.localdate())  # the demo year of records (once), then the compliance check
+        run_rules()
 
     return {
         "districts": len(DISTRICTS),

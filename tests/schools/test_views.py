@@ -92,8 +92,8 @@ def test_anonymous_school_detail_redirects_to_login(client, school_a):
 
 
 def test_home_sends_school_roles_to_their_school(secretary_a, district_viewer, login, school_a):
-    assert login(secretary_a).get(reverse("home")).url == reverse("school_detail", args=[school_a.pk])
-    assert login(district_viewer).get(reverse("home")).url == reverse("school_list")
+    assert login(secretary_a).get(reverse("home")).url == reverse("school_dashboard", args=[school_a.pk])
+    assert login(district_viewer).get(reverse("home")).url == reverse("district_dashboard")
 
 
 def test_school_detail_shows_pair_timeline_and_combined_tag(school_a, district_viewer, login):

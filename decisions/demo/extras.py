@@ -1,0 +1,136 @@
+"""The rest of the demo year: 中事 and 小事 decided without a meeting, an urgent repair pushed through a special
+party meeting, and a vacancy that only existed because of a mistyped appointment."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from decisions.choices import ReviewConclusion, Tier
+from meetings.choices import MatterCategory
+from schools.choices import PRINCIPAL_POSTS, MeetingBody
+from schools.models import Appointment, School
+
+from .base import Demo, month_start, workday
+from .matters import Matter
+from .sessions import Session
+from .texts import CONSULT_MATTERS, OPINIONS, SMALL_MATTERS, URGENT_REPAIR
+
+CONSULT_MONTHS = (-10, -7, -4, -2)
+SMALL_MONTHS = (-9, -6, -3, -1)
+VACANCY_TYPO_CANDIDATES = ("HD018", "HD023", "HD025", "HD027", "HD033")
+
+
+def minor_decisions(year) -> None:
+    """中事 decided after consulting two members, 小事 decided by the responsible deputy; one or two tasks each."""
+    demo, school, rng = year.demo, year.school, year.demo.rng
+    for index, offset in enumerate(CONSULT_MONTHS):
+        day = workday(month_start(demo.today, offset) + timedelta(days=rng.randint(18, 24)))
+        if not demo.is_past(day + timedelta(days=2)):
+            continue
+        pair = demo.pair(school, day)
+        members = year.staff(MeetingBody.PARTY_COMMITTEE, day, pair)
+        title, description = CONSULT_MATTERS[(index + year.shift) % len(CONSULT_MATTERS)]
+        matter = Matter(
+            demo,
+            school=school,
+            title=title,
+            category=MatterCategory.GENERAL,
+            tier=Tier.CONSULT,
+            by=pair.principal_user,
+            at=demo.moment(day - timedelta(days=5), 10),
+            description=description,
+            leaders=[pair.principal],
+        )
+        for number, person in enumerate(members[:2]):
+            matter.consulted(person, day - timedelta(days=3 - number), rng.choice(OPINIONS))
+        matter.decide(demo.moment(day, 16))
+        matter.assign(day + timedelta(days=1), members[:2], by=pair.principal_user)
+    for index, offset in enumerate(SMALL_MONTHS):
+        day = workday(month_start(demo.today, offset) + timedelta(days=rng.randint(8, 12)))
+        if not demo.is_past(day + timedelta(days=1)):
+            continue
+        pair = demo.pair(school, day)
+        deputy = year.staff(MeetingBody.PRINCIPAL_OFFICE, day, pair)[0]
+        title, amount = SMALL_MATTERS[(index + year.shift) % len(SMALL_MATTERS)]
+        matter = Matter(
+            demo,
+            school=school,
+            title=f"{title}（约{amount:,}元）",
+            category=MatterCategory.GENERAL,
+            tier=Tier.AUTONOMOUS,
+            by=pair.principal_user,
+            at=demo.moment(day, 10),
+            amount=Decimal(amount),
+            leaders=[deputy],
+        )
+        matter.decide(demo.moment(day, 11), decided_by=deputy)
+        matter.assign(day + timedelta(days=1), [deputy], by=pair.principal_user)
+
+
+def urgent_repair(year, day: date) -> None:
+    """A special party meeting decides an urgent repair without a prior talk or 校长办公会 proposal: the chair's
+    written note, the missing talk and the missing 研究提出 stay as open findings."""
+    demo, school = year.demo, year.school
+    day = workday(day)
+    pair = demo.pair(school, day)
+    clerk = year.clerk(pair)
+    matter = Matter(
+        demo,
+        school=school,
+        title=URGENT_REPAIR.title,
+        category=MatterCategory.LARGE_FUNDS,
+        tier=Tier.COLLECTIVE,
+        by=pair.principal_user,
+        at=demo.moment(day - timedelta(days=1), 9),
+        description=URGENT_REPAIR.description,
+        amount=URGENT_REPAIR.amount,
+        leaders=[pair.principal],
+    )
+    matter.reviewed(
+        day - timedelta(days=1), "学校法律顾问", ReviewConclusion.LAWFUL_AFTER_CHANGES, "建议补充应急采购的比价记录。"
+    )
+    party = Session(
+        demo,
+        school=school,
+        body=MeetingBody.PARTY_COMMITTEE,
+        day=day,
+        number=year.number(MeetingBody.PARTY_COMMITTEE, day),
+        chair=pair.secretary,
+        clerk=clerk,
+        kind="（临时会议）",
+    )
+    item = party.add(
+        URGENT_REPAIR.title,
+        MatterCategory.LARGE_FUNDS,
+        proposer=pair.principal,
+        by=pair.secretary_user,
+        override="连续降雨致教学楼渗漏，须当日决定抢修；书记校长已电话沟通，会后补录沟通记录。",
+    )
+    matter.on_agenda(item, demo.moment(day - timedelta(days=1), 16))
+    party.finish(pair.secretary_user)
+    matter.decide(demo.moment(day, 18), item=item)
+    matter.assign(day + timedelta(days=1), year.staff(MeetingBody.PRINCIPAL_OFFICE, day, pair), by=pair.principal_user)
+
+
+def mistyped_vacancy(demo: Demo, schools: dict[str, School]) -> None:
+    """A principal's appointment got a 离任日期 by mistake; the check flags a vacancy, the district fixes it."""
+    check_day = workday(month_start(demo.today, -4) + timedelta(days=9))
+    typo = check_day - timedelta(days=40)
+    for code in VACANCY_TYPO_CANDIDATES:
+        holders = list(Appointment.objects.filter(school=schools[code], post__in=PRINCIPAL_POSTS))
+        if len(holders) == 1 and holders[0].end is None and holders[0].start < typo:
+            appointment = holders[0]
+            break
+    else:
+        return
+
+    def story() -> None:
+        with demo.at(check_day - timedelta(days=2), 11):
+            appointment.end, appointment._change_reason = typo, "人事信息维护时误填离任日期"
+            appointment.save()
+        demo.check(appointment.school, check_day, 1, "PAIR_VACANCY")
+        with demo.at(check_day, 10):
+            appointment.end, appointment._change_reason = None, "核对任免文件，撤销误填的离任日期"
+            appointment.save()
+        demo.check(appointment.school, check_day + timedelta(days=1), 1, "PAIR_VACANCY")
+
+    demo.story(demo.moment(check_day - timedelta(days=2), 11), story)

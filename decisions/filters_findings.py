@@ -1,0 +1,49 @@
+"""Filters of the finding lists: 学区 and school (choices from the user's scope), rule, severity and the month
+first seen. Bad values are form errors shown next to the field, never a 500."""
+
+import datetime
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from core.scope import restrict
+from meetings.filters import MonthFilter, next_month
+from schools.models import School, SchoolDistrict
+
+from .choices import FindingSeverity
+from .models import Finding
+from .selectors import rule_titles
+
+
+def _scoped_schools(request) -> QuerySet[School]:
+    return restrict(School.objects.all(), request.user, "").order_by("code")
+
+
+def _scoped_districts(request) -> QuerySet[SchoolDistrict]:
+    return SchoolDistrict.objects.filter(pk__in=_scoped_schools(request).values("district_id")).order_by("code")
+
+
+def _rule_choices() -> list[tuple[str, str]]:
+    return [(code, f"{title}（{code}）") for code, title in rule_titles().items()]
+
+
+class FindingFilter(django_filters.FilterSet):
+    district = django_filters.ModelChoiceFilter(
+        label="学区", field_name="school__district", queryset=_scoped_districts, empty_label="全部学区"
+    )
+    school = django_filters.ModelChoiceFilter(label="学校", queryset=_scoped_schools, empty_label="全部学校")
+    rule = django_filters.ChoiceFilter(label="规则", choices=_rule_choices, empty_label="全部规则")
+    severity = django_filters.ChoiceFilter(label="级别", choices=FindingSeverity.choices, empty_label="全部级别")
+    month = MonthFilter(label="首次发现月份", method="filter_month")
+
+    class Meta:
+        model = Finding
+        fields = ["district", "school", "rule", "severity", "month"]
+
+    def filter_month(self, queryset, name, value):
+        if value is None:
+            return queryset
+        start = timezone.make_aware(datetime.datetime.combine(value, datetime.time.min))
+        end = timezone.make_aware(datetime.datetime.combine(next_month(value), datetime.time.min))
+        return queryset.filter(first_seen__gte=start, first_seen__lt=end)

@@ -1,0 +1,1 @@
+"""PDF rendering of the monthly reports: the static-only URL fetcher, WeasyPrint, and merging parts."""

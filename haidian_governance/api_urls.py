@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("schools.api.urls")),
     path("", include("meetings.api.urls")),
     path("", include("decisions.api.urls")),
+    path("", include("reports.api.urls")),
     path("", include(router.urls)),
 ]

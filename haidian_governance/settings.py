@@ -264,8 +264,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
-        "weasyprint": {"level": "WARNING"},
-        "weasyprint.progress": {"level": "WARNING"},
+        # WeasyPrint logs each layout step at INFO; WEASYPRINT_LOG_LEVEL=INFO shows them (the worker test does).
+        "weasyprint": {"level": env_str("WEASYPRINT_LOG_LEVEL", "WARNING")},
+        "weasyprint.progress": {"level": env_str("WEASYPRINT_LOG_LEVEL", "WARNING")},
         "fontTools": {"level": "WARNING"},
     },
 }

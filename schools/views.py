@@ -5,7 +5,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from core.exports import wants_xlsx
+
 from . import selectors
+from .exports import school_list_xlsx
 from .filters import SchoolFilter
 from .import_views import school_import, school_import_template
 
@@ -16,6 +19,8 @@ __all__ = ["person_detail", "school_detail", "school_import", "school_import_tem
 def school_list(request):
     schools = selectors.school_list(user=request.user)
     school_filter = SchoolFilter(request.GET, queryset=schools)
+    if wants_xlsx(request):
+        return school_list_xlsx(school_filter)
     page = Paginator(school_filter.qs, 50).get_page(request.GET.get("page"))
     pairs = selectors.pairs_on(schools=page.object_list, on=timezone.localdate())
     rows = [(school, pairs[school.pk]) for school in page.object_list]

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import NotAllowedError, RecordFinalisedError
+from core.exports import wants_xlsx
 from core.models import Role, User
 from core.scope import can_edit_school_records, can_finalise_school_records
 from meetings import selectors as meeting_selectors
@@ -26,6 +27,7 @@ from meetings.models import AgendaItem
 
 from .. import selectors, services
 from ..choices import SANZHONG_YIDA_CATEGORIES, DecisionStatus, Outcome, Tier
+from ..exports import decision_list_xlsx
 from ..filters import DecisionFilter
 from ..forms.decisions import (
     AmendmentForm,
@@ -197,6 +199,8 @@ def _form_page(request, form, decision=None, status=200) -> HttpResponse:
 def decision_list(request: HttpRequest) -> HttpResponse:
     decisions = selectors.decision_list(user=request.user)
     decision_filter = DecisionFilter(request.GET, queryset=decisions, request=request)
+    if wants_xlsx(request):
+        return decision_list_xlsx(decision_filter)
     page = Paginator(decision_filter.qs, 50).get_page(request.GET.get("page"))
     context = {"filter": decision_filter, "page": page, "can_create": may_register(request.user)}
     return render(request, "decisions/decision_list.html", context)

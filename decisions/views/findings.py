@@ -16,11 +16,13 @@ from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from core.exports import wants_xlsx
 from schools import selectors as school_selectors
 from schools.models import School
 
 from .. import selectors
 from ..choices import DecisionStatus, FindingSeverity, Outcome, TaskStatus
+from ..exports import finding_list_xlsx
 from ..filters_findings import FindingFilter
 from ..models import Finding
 from ..remedies import remedy_for
@@ -148,6 +150,8 @@ def _open_tasks(request: HttpRequest, school: School) -> list:
 def finding_list(request: HttpRequest) -> HttpResponse:
     findings = _open(selectors.finding_list(user=request.user))
     finding_filter = FindingFilter(request.GET, queryset=findings, request=request)
+    if wants_xlsx(request):
+        return finding_list_xlsx(finding_filter)
     page = Paginator(finding_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": finding_filter,

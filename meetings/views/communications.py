@@ -19,11 +19,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import NotAllowedError, RecordFinalisedError
+from core.exports import wants_xlsx
 from core.models import Role, User
 from core.scope import can_edit_school_records, can_finalise_school_records
 from schools import selectors as school_selectors
 
 from .. import selectors, services
+from ..exports import communication_list_xlsx
 from ..filters import CommunicationFilter, next_month, parse_month
 from ..forms.communications import AmendmentForm, CommunicationForm
 from ..models import Communication
@@ -122,6 +124,8 @@ def _month_grid(events: dict[datetime.date, list], first: datetime.date) -> list
 def communication_list(request: HttpRequest) -> HttpResponse:
     communications = selectors.communication_list(user=request.user)
     communication_filter = CommunicationFilter(request.GET, queryset=communications, request=request)
+    if wants_xlsx(request):
+        return communication_list_xlsx(communication_filter)
     page = Paginator(communication_filter.qs, 50).get_page(request.GET.get("page"))
     can_create = request.user.is_superuser or request.user.role in LOGGING_ROLES
     context = {"filter": communication_filter, "page": page, "can_create": can_create}

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import NotAllowedError, RecordFinalisedError
+from core.exports import wants_xlsx
 from core.models import User
 from core.scope import can_edit_school_records, can_finalise_school_records
 from schools import selectors as school_selectors
@@ -25,6 +26,7 @@ from schools.choices import MeetingBody
 
 from .. import selectors, services
 from ..choices import AttendanceKind, AttendanceStatus, MeetingStatus
+from ..exports import meeting_list_xlsx
 from ..filters_meetings import MeetingFilter
 from ..forms.meetings import (
     AmendmentForm,
@@ -139,6 +141,8 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     schools = school_selectors.school_list(user=user)
     meeting_filter = MeetingFilter(request.GET, queryset=selectors.meeting_list(user=user), schools=schools)
+    if wants_xlsx(request):
+        return meeting_list_xlsx(meeting_filter)
     page = Paginator(meeting_filter.qs, 50).get_page(request.GET.get("page"))
     context = {"filter": meeting_filter, "page": page, "can_create": editable_schools(user).exists()}
     return render(request, "meetings/meeting_list.html", context)

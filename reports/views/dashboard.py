@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from core.exports import wants_xlsx
 from core.models import Role
 from decisions.choices import SANZHONG_YIDA_CATEGORIES, MatterCategory
 from decisions.selectors import rule_titles
@@ -24,6 +25,7 @@ from schools.selectors import school_list
 
 from .. import charts, selectors
 from ..aggregates import DashboardScope, Figures, SchoolDashboard
+from ..exports import district_dashboard_xlsx
 from ..filters import DashboardFilterForm
 
 __all__ = ["district_dashboard", "school_dashboard"]
@@ -192,6 +194,8 @@ def district_dashboard(request: HttpRequest) -> HttpResponse:
         return redirect("school_dashboard", pk=user.school_id) if user.school_id else redirect("school_list")
     form = DashboardFilterForm(request.GET, user=user, today=timezone.localdate())
     dashboard = selectors.district_dashboard(user=user, scope=form.scope())
+    if wants_xlsx(request):
+        return district_dashboard_xlsx(form, dashboard)
     links = Links(dashboard.scope)
     context = {
         "form": form,

@@ -253,7 +253,7 @@ def seed_demo(*, password: str = DEFAULT_PASSWORD) -> dict[str, int]:
         created += users_created
         updated += users_updated
 
-        DemoDataset.objects.update_or_create(pk=1, defaults={"note": "seed_demo"})
+        DemoDataset.objects.get_or_create(note="seed_demo")
         seed_records(today=timezone.localdate())  # the demo year of records (once), then the compliance check
         run_rules()
 

@@ -82,6 +82,7 @@ def start_worker(media_root, tmp_path):
             "MEDIA_ROOT": str(media_root),
             "DB_CONN_MAX_AGE": "0",
             "LOG_LEVEL": "WARNING",
+            "WEASYPRINT_LOG_LEVEL": "INFO",  # the kill test watches the layout steps in the worker log
         }
         command = [
             str(Path(sys.executable).with_name("celery")),

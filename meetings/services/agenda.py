@@ -34,6 +34,11 @@ GATE_MESSAGE = (
 )
 
 
+def _touch_meeting(meeting_id: int) -> None:
+    """A meeting embeds its items (API, reports): any item change is a change of the meeting for sync and ETags."""
+    Meeting.objects.filter(pk=meeting_id).update(updated_at=timezone.now())
+
+
 def _meeting_start(meeting: Meeting) -> datetime:
     start = datetime.combine(meeting.date, meeting.start_time or datetime.max.time())
     return timezone.make_aware(start)
@@ -112,6 +117,7 @@ def agenda_item_create(
     item.full_clean()
     item.save()
     item.pre_communications.set(communications)
+    _touch_meeting(item.meeting_id)
     recheck_school(item.meeting.school_id)
     return item
 
@@ -138,6 +144,7 @@ def agenda_item_update(*, user: User, item: AgendaItem, **changes) -> AgendaItem
     item.save()
     if communications is not None:
         item.pre_communications.set(communications)
+    _touch_meeting(item.meeting_id)
     recheck_school(item.meeting.school_id)
     return item
 
@@ -229,6 +236,7 @@ def agenda_item_record_votes(
     bulk_create_with_history(
         [Recusal(item=item, person_id=pid, reason=r.strip()) for pid, r in recusals.items()], Recusal, default_user=user
     )
+    _touch_meeting(item.meeting_id)
     recheck_school(item.meeting.school_id)
     return item
 
@@ -246,5 +254,6 @@ def agenda_item_defer(*, user: User, item: AgendaItem, reason: str) -> AgendaIte
     item.deferral_reason = reason.strip()
     item.votes_for = item.votes_against = item.votes_abstain = None
     item.save()
+    _touch_meeting(item.meeting_id)
     recheck_school(item.meeting.school_id)
     return item

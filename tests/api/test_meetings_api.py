@@ -447,6 +447,9 @@ def test_meeting_lifecycle_through_the_api(clerk_a, principal_a, secretary_a, ap
     assert (body["result"], body["result_label"]) == ("passed", "通过")
     assert (body["votes_for"], body["votes_against"], body["votes_abstain"]) == (3, 1, 0)
     assert sorted((v["person"], v["choice"]) for v in body["votes"]) == sorted((int(k), v) for k, v in votes.items())
+    # The meeting embeds its items, so the votes changed the meeting's ETag too.
+    assert clerk.post(f"{url}minutes/", {"minutes": "x"}, format="json", HTTP_IF_MATCH=tag).status_code == 412
+    tag = clerk.get(url)["ETag"]
 
     minutes = clerk.post(
         f"{url}minutes/",

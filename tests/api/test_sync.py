@@ -265,11 +265,6 @@ def test_incremental_sync_with_tombstones_matches_a_full_pull(district_viewer, c
         assert pull(viewer, resource, updated_since=since)[0] == {}, resource
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A meeting embeds its items (votes, results) but re-recording an item's votes does not touch the "
-    "meeting's updated_at, so `updated_since` and the meeting's ETag miss the change.",
-)
 def test_meeting_row_follows_changes_of_its_embedded_items(district_viewer, clerk_a, api, world):
     viewer = api(district_viewer)
     url = f"/api/v1/meetings/{world.meeting.pk}/"

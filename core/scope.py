@@ -69,3 +69,15 @@ def can_finalise_school_records(user: User, school) -> bool:
 
 def is_district_admin(user: User) -> bool:
     return user.is_authenticated and user.is_active and (user.is_superuser or user.role == Role.DISTRICT_ADMIN)
+
+
+def editable_schools(user: User):
+    """The schools in which the user may create records: all for a district admin, the own school (and its
+    campuses for the pair) for school staff, none for viewers."""
+    from schools.models import School
+
+    if is_district_admin(user):
+        return School.objects.all()
+    if user.is_authenticated and user.is_active and user.role in (Role.SECRETARY, Role.PRINCIPAL, Role.CLERK):
+        return restrict(School.objects.all(), user, "")
+    return School.objects.none()

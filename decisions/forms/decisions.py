@@ -6,8 +6,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.models import User
+from core.scope import editable_schools
 from meetings.forms import communications as communication_forms
-from meetings.forms.communications import LeaderMultipleChoiceField, editable_schools, leaders_of
+from meetings.forms.communications import LeaderMultipleChoiceField, leaders_of
 from meetings.forms.meetings import CommunicationChoiceField
 from meetings.models import AgendaItem, Communication, Meeting
 from meetings.selectors import CONFIDENTIAL_TITLE, sees_confidential

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import NotAllowedError, RecordFinalisedError
 from core.exports import wants_xlsx
 from core.models import Role, User
+from core.pages import errors_to_form, forbidden
 from core.scope import can_edit_school_records, can_finalise_school_records
 from meetings import selectors as meeting_selectors
 from meetings.choices import ItemResult
@@ -62,20 +63,6 @@ S = DecisionStatus
 
 
 # --- helpers (also used by the task pages) ----------------------------------------------------------
-def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    message = str(exc) or "您没有执行此操作的权限。"
-    return render(request, "403.html", {"message": message}, status=403)
-
-
-def errors_to_form(form: Form, exc: ValidationError) -> None:
-    """Put a service's messages next to their fields (fields the form lacks go to the top of the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def submit(
     request: HttpRequest,
     *,

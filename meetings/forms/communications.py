@@ -3,8 +3,8 @@
 from django import forms
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from core.models import Role, User
-from core.scope import is_district_admin, restrict
+from core.models import User
+from core.scope import editable_schools
 from schools.choices import Post
 from schools.models import Appointment, Person, School
 
@@ -15,15 +15,6 @@ from ..models import Communication
 LEADER_POSTS = (Post.SECRETARY, Post.PRINCIPAL, Post.EXECUTIVE_PRINCIPAL, Post.DEPUTY_SECRETARY, Post.DEPUTY_PRINCIPAL)
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 BLANK = [("", "请选择")]
-
-
-def editable_schools(user: User) -> QuerySet[School]:
-    """The schools in which the user may log communications (district admin: all; school roles: own scope)."""
-    if is_district_admin(user):
-        return School.objects.all()
-    if user.is_authenticated and user.is_active and user.role in (Role.SECRETARY, Role.PRINCIPAL, Role.CLERK):
-        return restrict(School.objects.all(), user, "")
-    return School.objects.none()
 
 
 def leaders_of(schools: QuerySet[School]) -> QuerySet[Person]:

@@ -4,11 +4,10 @@ and amendments. Forms only shape input; the services decide (the result of a vot
 from django import forms
 from django.db.models import Q, QuerySet
 
-from core.models import SCHOOL_ROLES, User
-from core.scope import is_district_admin
+from core.models import User
+from core.scope import editable_schools
 from schools.choices import MeetingBody
 from schools.models import Person, School
-from schools.selectors import school_list
 
 from ..choices import AttendanceKind, AttendanceStatus, MatterCategory, VoteChoice
 from ..models import AgendaItem, Attendance, Communication, Meeting
@@ -19,14 +18,6 @@ MAX_NEW_AGENDA_ROWS = 20
 
 
 # --- Choices -----------------------------------------------------------------------------------------
-def editable_schools(user: User) -> QuerySet[School]:
-    """Schools the user may register meetings for: all for a district admin, the own school (and its campuses
-    for the pair) for school staff, none for viewers."""
-    if is_district_admin(user) or (user.is_authenticated and user.role in SCHOOL_ROLES):
-        return school_list(user=user)
-    return School.objects.none()
-
-
 def school_members(school: School | int) -> QuerySet[Person]:
     """People who are (or were) members of any meeting body of the school."""
     return Person.objects.filter(memberships__school=school).distinct().order_by("code")

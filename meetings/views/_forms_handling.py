@@ -12,19 +12,11 @@ from django.utils import timezone
 
 from core.errors import RecordFinalisedError
 from core.models import User
+from core.pages import errors_to_form
 
 from .. import services
 from ..forms.meetings import MeetingPageForms
 from ..models import Meeting
-
-
-def errors_to_form(form: Form, exc: ValidationError) -> None:
-    """Put a service's messages next to their fields (fields the form lacks go to the top of the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def attempt(form: Form, service: Callable, **kwargs):

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import NotAllowedError, RecordFinalisedError
 from core.exports import wants_xlsx
 from core.models import Role, User
+from core.pages import errors_to_form, forbidden
 from core.scope import can_edit_school_records, can_finalise_school_records
 from schools import selectors as school_selectors
 
@@ -46,20 +46,6 @@ CONFIRMED_MESSAGE = "该沟通记录已确认，不能修改；如需更正，�
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    message = str(exc) or "您没有执行此操作的权限。"
-    return render(request, "403.html", {"message": message}, status=403)
-
-
-def errors_to_form(form: Form, exc: ValidationError) -> None:
-    """Put a service's messages next to their fields (fields the form lacks go to the top of the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _communication(request: HttpRequest, pk: int) -> Communication:
     return get_object_or_404(selectors.communication_list(user=request.user), pk=pk)
 

@@ -3,30 +3,26 @@
 import datetime
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
-from core.scope import restrict
+from core.filters import add_period, group_filter, level_filter, scoped_districts, scoped_schools
 from meetings.filters import MonthFilter, next_month
-from schools.models import School, SchoolDistrict
 
-from .choices import DecisionStatus, MatterCategory, Tier
+from .choices import SANZHONG_YIDA_CATEGORIES, DecisionStatus, MatterCategory, Tier
 from .models import Decision
-
-
-def _scoped_schools(request) -> QuerySet[School]:
-    return restrict(School.objects.all(), request.user, "")
-
-
-def _scoped_districts(request) -> QuerySet[SchoolDistrict]:
-    return SchoolDistrict.objects.filter(pk__in=_scoped_schools(request).values("district_id")).order_by("code")
 
 
 class DecisionFilter(django_filters.FilterSet):
     xuequ = django_filters.ModelChoiceFilter(
-        label="学区", field_name="school__district", queryset=_scoped_districts, empty_label="全部学区"
+        label="学区", field_name="school__district", queryset=scoped_districts, empty_label="全部学区"
     )
-    school = django_filters.ModelChoiceFilter(label="学校", queryset=_scoped_schools, empty_label="全部学校")
+    group = group_filter()
+    level = level_filter()
+    school = django_filters.ModelChoiceFilter(label="学校", queryset=scoped_schools, empty_label="全部学校")
+    sanzhong = django_filters.ChoiceFilter(
+        label="事项范围", choices=[("yes", "三重一大事项")], empty_label="全部事项", method="filter_sanzhong"
+    )
     category = django_filters.ChoiceFilter(label="事项类别", choices=MatterCategory.choices, empty_label="全部类别")
     tier = django_filters.ChoiceFilter(label="决策层级", choices=Tier.choices, empty_label="全部层级")
     status = django_filters.ChoiceFilter(label="状态", choices=DecisionStatus.choices, empty_label="全部状态")
@@ -40,7 +36,18 @@ class DecisionFilter(django_filters.FilterSet):
 
     class Meta:
         model = Decision
-        fields = ["xuequ", "school", "category", "tier", "status", "month", "has_open_findings"]
+        fields = [
+            "xuequ",
+            "group",
+            "level",
+            "school",
+            "sanzhong",
+            "category",
+            "tier",
+            "status",
+            "month",
+            "has_open_findings",
+        ]
 
     def filter_month(self, queryset, name, value):
         """Registered (created_at, local time) or decided (decided_on) in the month."""
@@ -52,7 +59,13 @@ class DecisionFilter(django_filters.FilterSet):
         created = Q(created_at__gte=start_at, created_at__lt=end_at)
         return queryset.filter(created | Q(decided_on__gte=value, decided_on__lt=end))
 
+    def filter_sanzhong(self, queryset, name, value):
+        return queryset.filter(category__in=SANZHONG_YIDA_CATEGORIES) if value == "yes" else queryset
+
     def filter_findings(self, queryset, name, value):
         if not value:
             return queryset
         return queryset.filter(has_open_findings=(value == "yes"))
+
+
+add_period(DecisionFilter, field_name="decided_on", is_datetime=False, label="决策日期")

@@ -1,5 +1,5 @@
-"""Filters of the finding lists: 学区 and school (choices from the user's scope), rule, severity and the month
-first seen. Bad values are form errors shown next to the field, never a 500."""
+"""Filters of the finding lists: 学区, 集团, 学段 and school (choices from the user's scope), rule, severity and
+the month first seen. Bad values are form errors shown next to the field, never a 500."""
 
 import datetime
 
@@ -7,9 +7,9 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.scope import restrict
+from core.filters import district_filter, group_filter, level_filter, scoped_schools
 from meetings.filters import MonthFilter, next_month
-from schools.models import School, SchoolDistrict
+from schools.models import School
 
 from .choices import FindingSeverity
 from .models import Finding
@@ -17,11 +17,7 @@ from .selectors import rule_titles
 
 
 def _scoped_schools(request) -> QuerySet[School]:
-    return restrict(School.objects.all(), request.user, "").order_by("code")
-
-
-def _scoped_districts(request) -> QuerySet[SchoolDistrict]:
-    return SchoolDistrict.objects.filter(pk__in=_scoped_schools(request).values("district_id")).order_by("code")
+    return scoped_schools(request).order_by("code")
 
 
 def _rule_choices() -> list[tuple[str, str]]:
@@ -29,9 +25,9 @@ def _rule_choices() -> list[tuple[str, str]]:
 
 
 class FindingFilter(django_filters.FilterSet):
-    district = django_filters.ModelChoiceFilter(
-        label="学区", field_name="school__district", queryset=_scoped_districts, empty_label="全部学区"
-    )
+    district = district_filter()
+    group = group_filter()
+    level = level_filter()
     school = django_filters.ModelChoiceFilter(label="学校", queryset=_scoped_schools, empty_label="全部学校")
     rule = django_filters.ChoiceFilter(label="规则", choices=_rule_choices, empty_label="全部规则")
     severity = django_filters.ChoiceFilter(label="级别", choices=FindingSeverity.choices, empty_label="全部级别")
@@ -39,7 +35,7 @@ class FindingFilter(django_filters.FilterSet):
 
     class Meta:
         model = Finding
-        fields = ["district", "school", "rule", "severity", "month"]
+        fields = ["district", "group", "level", "school", "rule", "severity", "month"]
 
     def filter_month(self, queryset, name, value):
         if value is None:

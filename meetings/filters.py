@@ -8,8 +8,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.scope import restrict
-from schools.models import Person, School
+from core.filters import add_period, district_filter, group_filter, level_filter, scoped_schools
+from schools.models import Person
 
 from .choices import CommunicationCategory, CommunicationOutcome
 from .forms.communications import LeaderChoiceField, leaders_of
@@ -53,12 +53,8 @@ class MonthFilter(django_filters.Filter):
     field_class = MonthField
 
 
-def _scoped_schools(request) -> QuerySet[School]:
-    return restrict(School.objects.all(), request.user, "")
-
-
 def _scoped_leaders(request) -> QuerySet[Person]:
-    return leaders_of(_scoped_schools(request))
+    return leaders_of(scoped_schools(request))
 
 
 class LeaderFilter(django_filters.ModelChoiceFilter):
@@ -66,7 +62,10 @@ class LeaderFilter(django_filters.ModelChoiceFilter):
 
 
 class CommunicationFilter(django_filters.FilterSet):
-    school = django_filters.ModelChoiceFilter(label="学校", queryset=_scoped_schools, empty_label="全部学校")
+    district = district_filter()
+    group = group_filter()
+    level = level_filter()
+    school = django_filters.ModelChoiceFilter(label="学校", queryset=scoped_schools, empty_label="全部学校")
     participant = LeaderFilter(
         label="搭档成员", field_name="participants", queryset=_scoped_leaders, empty_label="全部人员"
     )
@@ -86,7 +85,7 @@ class CommunicationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Communication
-        fields = ["school", "participant", "category", "month", "outcome", "confirmed"]
+        fields = ["district", "group", "level", "school", "participant", "category", "month", "outcome", "confirmed"]
 
     def filter_month(self, queryset, name, value):
         if value is None:
@@ -99,3 +98,6 @@ class CommunicationFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(confirmed_at__isnull=(value == "no"))
+
+
+add_period(CommunicationFilter, field_name="occurred_at", is_datetime=True, label="沟通日期")

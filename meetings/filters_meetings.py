@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 
+from core.filters import add_period, district_filter, group_filter, level_filter
 from schools.choices import MeetingBody
 from schools.models import School
 
@@ -11,6 +12,9 @@ from .models import Meeting
 
 
 class MeetingFilter(django_filters.FilterSet):
+    district = district_filter()
+    group = group_filter()
+    level = level_filter()
     school = django_filters.ModelChoiceFilter(label="学校", queryset=School.objects.none(), empty_label="全部学校")
     body = django_filters.ChoiceFilter(label="会议类型", choices=MeetingBody.choices, empty_label="全部类型")
     status = django_filters.ChoiceFilter(label="状态", choices=MeetingStatus.choices, empty_label="全部状态")
@@ -24,7 +28,7 @@ class MeetingFilter(django_filters.FilterSet):
 
     class Meta:
         model = Meeting
-        fields = ["school", "body", "status", "month"]
+        fields = ["district", "group", "level", "school", "body", "status", "month"]
 
     def __init__(self, data=None, queryset=None, *, schools=None, **kwargs):
         """`schools`: the schools the user may see (the choices of the school filter)."""
@@ -34,3 +38,6 @@ class MeetingFilter(django_filters.FilterSet):
 
     def filter_month(self, queryset, name, value):
         return queryset.filter(date__year=value.year, date__month=value.month)
+
+
+add_period(MeetingFilter, field_name="date", is_datetime=False, label="会议日期")

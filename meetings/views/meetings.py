@@ -140,7 +140,9 @@ def _meeting_action(request: HttpRequest, pk: int, service, done: str) -> HttpRe
 def meeting_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     schools = school_selectors.school_list(user=user)
-    meeting_filter = MeetingFilter(request.GET, queryset=selectors.meeting_list(user=user), schools=schools)
+    meeting_filter = MeetingFilter(
+        request.GET, queryset=selectors.meeting_list(user=user), schools=schools, request=request
+    )
     if wants_xlsx(request):
         return meeting_list_xlsx(meeting_filter)
     page = Paginator(meeting_filter.qs, 50).get_page(request.GET.get("page"))

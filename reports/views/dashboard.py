@@ -37,8 +37,9 @@ def _url(name: str, params: Mapping[str, object], *args) -> str:
 
 
 class Links:
-    """URLs of the filtered lists behind the figures. Each carries the dashboard's filters, under the names the
-    target list reads (the decision list calls the 学区 `xuequ`); lists ignore the names they do not know."""
+    """URLs of the filtered lists behind the figures. Each carries the dashboard's filters (period, 学区, 集团, 学段)
+    under the names the target list reads (the decision list calls the 学区 `xuequ`), so the list counts the same
+    rows as the figure."""
 
     def __init__(self, scope: DashboardScope):
         month = scope.single_month
@@ -61,7 +62,8 @@ class Links:
         return _url("meeting_list", self._with(**params))
 
     def decisions(self, **params) -> str:
-        merged = self._with(**params)
+        """The decided 三重一大 decisions of the period: the list reads the period as the decision date."""
+        merged = self._with(sanzhong="yes", **params)
         merged["xuequ"] = merged.pop("district")
         return _url("decision_list", merged)
 
@@ -181,8 +183,8 @@ def _group_rows(dashboard, links: Links) -> list[SliceRow]:
 def _trend_rows(dashboard, links: Links) -> list[tuple]:
     rows = []
     for trend in dashboard.trends:
-        month = f"{trend.month:%Y-%m}"
-        rows.append((trend, links.communications(month=month), links.meetings(month=month)))
+        month = {"month": f"{trend.month:%Y-%m}", "from": None, "to": None}  # the trend's month, not the period
+        rows.append((trend, links.communications(**month), links.meetings(**month)))
     return rows
 
 

@@ -2,9 +2,8 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
 
 from meetings.choices import (
     SANZHONG_YIDA_CATEGORIES,
@@ -47,7 +46,7 @@ def _items(ctx: Context):
 
 def _label(item) -> str:
     title = "保密议题" if item.is_confidential else item.title
-    return f"{item.meeting.date:%Y-%m-%d}{item.meeting.title}议题“{title}”"
+    return f"{item.meeting.title}（{item.meeting.date:%Y-%m-%d}）议题“{title}”"
 
 
 def _rows(queryset):
@@ -150,14 +149,21 @@ def staff_congress(ctx: Context):
 
 @rule("MINUTES_LATE", "会议纪要按时定稿")
 def minutes_late(ctx: Context):
+    # The database keeps only the meetings late under the most lenient policy (and computes the local date of
+    # signing); the exact due date of each, under the policy in force for it, is checked below.
+    shortest = timedelta(days=ctx.policies.least("minutes_due_days"))
     meetings = (
         ctx.scope(Meeting.objects.all())
         .exclude(status=MeetingStatus.PREPARING)
-        .values_list("pk", "school_id", "date", "title", "finalised_at")
+        .annotate(signed_on=TruncDate("finalised_at"))
+        .filter(
+            Q(signed_on__isnull=True, date__lt=ctx.today - shortest)
+            | Q(signed_on__gt=ExpressionWrapper(F("date") + shortest, output_field=DateField()))
+        )
+        .values_list("pk", "school_id", "date", "title", "signed_on")
     )
-    for pk, school_id, day, title, finalised_at in meetings:
+    for pk, school_id, day, title, signed_on in meetings:
         due = day + timedelta(days=ctx.policies.on(school_id, day).minutes_due_days)
-        signed_on = timezone.localdate(finalised_at) if finalised_at else None
         if (signed_on is None and ctx.today > due) or (signed_on is not None and signed_on > due):
             state = f"于{signed_on:%Y-%m-%d}定稿" if signed_on else "至今未定稿"
             yield breach(
@@ -165,5 +171,5 @@ def minutes_late(ctx: Context):
                 Meeting,
                 pk,
                 school_id,
-                f"{day:%Y-%m-%d}{title}的纪要应于{due:%Y-%m-%d}前定稿签发，{state}。",
+                f"{title}（{day:%Y-%m-%d}）的纪要应于{due:%Y-%m-%d}前定稿签发，{state}。",
             )

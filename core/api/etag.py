@@ -1,4 +1,9 @@
-"""ETags on every object; writes must carry a matching If-Match (428 without it, 412 when stale)."""
+"""ETags on every object; writes must carry a matching If-Match (428 without it, 412 when stale).
+
+The comparison is made against the record as locked inside the write's transaction (see
+`core.api.viewsets.ServiceWriteMixin.get_locked_object`), so two writers holding the same ETag cannot both
+succeed: the second one waits for the first one's lock and then sees the new ETag (412).
+"""
 
 import hashlib
 

@@ -1,10 +1,11 @@
-"""Token issue and the tombstone list."""
+"""Token issue, the tombstone list and the JSON 404 of unknown API paths."""
 
 import django_filters
 from django.contrib.auth import authenticate
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +14,8 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 from ..models import Tombstone
 from ..scope import restrict
 from ..tokens import api_token_create
+from .exceptions import DEFAULT_MESSAGES
+from .pagination import ApiCursorPagination
 from .serializers import TokenRequestSerializer, TokenSerializer, TombstoneSerializer
 
 
@@ -48,10 +51,7 @@ class TombstoneFilter(django_filters.FilterSet):
         fields = ["updated_since", "model"]
 
 
-class TombstonePagination(CursorPagination):
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 500
+class TombstonePagination(ApiCursorPagination):
     ordering = ("-deleted_at", "-id")
 
 
@@ -64,3 +64,13 @@ class TombstoneViewSet(ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return restrict(Tombstone.objects.all(), self.request.user)
+
+
+@csrf_exempt
+def api_not_found(request, *args, **kwargs):
+    """Any /api/v1/ path no route matches (e.g. `/api/v1/schools/0.5/`): the API's JSON error, not the HTML page."""
+    return JsonResponse(
+        {"code": "not_found", "message": DEFAULT_MESSAGES[404], "fields": {}},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -1,9 +1,14 @@
 """Base viewsets: querysets from scoped selectors, ETags on reads, If-Match on writes, writes via services."""
 
+import functools
+
+from django.db import transaction
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from .etag import check_if_match, etag_of
+
+WRITE_METHODS = ("post", "put", "patch", "delete")
 
 
 class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
@@ -23,10 +28,38 @@ class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ServiceWriteMixin:
-    """Create and update through the app's services. Subclasses set `write_serializer_class` and implement
-    `create_object(user, data)` and `update_object(user, instance, data)`."""
+    """Create through the app's services; actions on one record call `get_locked_object()`.
+
+    Every write handler runs in one database transaction. `get_locked_object()` locks the row the services lock
+    (`lock_object`), re-reads the record and only then compares If-Match with its ETag, so the comparison and the
+    write see the same version of the record: of two concurrent writes carrying the same ETag one succeeds and the
+    other answers 412, never both. Subclasses set `write_serializer_class` and implement `create_object(user, data)`.
+    """
 
     write_serializer_class = None
+
+    def dispatch(self, request, *args, **kwargs):
+        method = request.method.lower()
+        handler = getattr(self, method, None) if method in WRITE_METHODS else None
+        if handler is not None:
+            # An exception leaves the atomic block (rolling the write back) before DRF turns it into a response.
+            setattr(self, method, functools.wraps(handler)(transaction.atomic(handler)))
+        return super().dispatch(request, *args, **kwargs)
+
+    def lock_object(self, instance) -> None:
+        """Take the row lock the write's service takes first (by default the record's own row)."""
+        type(instance)._default_manager.select_for_update().filter(pk=instance.pk).values_list("pk").first()
+
+    def get_locked_object(self, *, if_match_required: bool = True):
+        """The record named in the URL (404 outside scope), locked for this transaction, after If-Match was compared
+        with its current ETag (428 when required and missing, 412 when stale)."""
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("get_locked_object() must run inside the write's transaction")
+        self.lock_object(self.get_object())
+        instance = self.get_object()  # re-read: what the lock now protects
+        if if_match_required or self.request.headers.get("If-Match"):
+            check_if_match(self.request, instance)
+        return instance
 
     def _respond(self, instance, code=status.HTTP_200_OK):
         instance = self.get_queryset().get(pk=instance.pk)
@@ -43,10 +76,13 @@ class ServiceWriteMixin:
         instance = self.create_object(request.user, self._input(request))
         return self._respond(instance, status.HTTP_201_CREATED)
 
+
+class ServiceUpdateMixin(ServiceWriteMixin):
+    """PUT / PATCH through the services (`update_object(user, instance, data)`), If-Match compared under the lock."""
+
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
-        instance = self.get_object()
-        check_if_match(request, instance)
+        instance = self.get_locked_object()
         instance = self.update_object(request.user, instance, self._input(request, partial, instance))
         return self._respond(instance)
 
@@ -55,5 +91,5 @@ class ServiceWriteMixin:
         return self.update(request, *args, **kwargs)
 
 
-class ScopedWriteViewSet(ServiceWriteMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
+class ScopedWriteViewSet(ServiceUpdateMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
     pass

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from core.api.serializers import LabelField
 from core.models import Amendment
 from core.scope import restrict
 from meetings.models import AgendaItem, Communication
@@ -16,7 +17,7 @@ from schools.choices import MeetingBody
 from schools.models import Person, School
 from schools.selectors import person_list, school_list
 
-from ..choices import DecisionStatus, MatterCategory, ReviewConclusion, Tier
+from ..choices import DecisionStatus, MatterCategory, Outcome, ReviewConclusion, Tier
 from ..models import (
     Consultation,
     Decision,
@@ -72,8 +73,12 @@ class _Output(serializers.ModelSerializer):
 
 # --- Output -----------------------------------------------------------------------------------------
 class DecisionTransitionSerializer(_Output):
-    from_status_label = serializers.CharField(source="get_from_status_display", read_only=True, label="原状态名称")
-    to_status_label = serializers.CharField(source="get_to_status_display", read_only=True, label="新状态名称")
+    # Blank on the first transition (the record's creation); the schema must allow "" besides the statuses.
+    from_status = serializers.ChoiceField(
+        choices=DecisionStatus.choices, allow_blank=True, read_only=True, label="原状态（新建时为空）"
+    )
+    from_status_label = LabelField(source="get_from_status_display", label="原状态名称")
+    to_status_label = LabelField(source="get_to_status_display", label="新状态名称")
     by_name = serializers.StringRelatedField(source="by", read_only=True, label="操作人姓名")
 
     class Meta:
@@ -93,7 +98,7 @@ class DecisionTransitionSerializer(_Output):
 
 
 class LegalReviewSerializer(_Output):
-    conclusion_label = serializers.CharField(source="get_conclusion_display", read_only=True, label="审查结论名称")
+    conclusion_label = LabelField(source="get_conclusion_display", label="审查结论名称")
 
     class Meta:
         model = LegalReview
@@ -102,10 +107,14 @@ class LegalReviewSerializer(_Output):
 
 
 class DecisionSerializer(_Output):
-    category_label = serializers.CharField(source="get_category_display", read_only=True, label="事项类别名称")
-    tier_label = serializers.CharField(source="get_tier_display", read_only=True, label="决策层级名称")
-    status_label = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
-    outcome_label = serializers.CharField(source="get_outcome_display", read_only=True, label="决策结果名称")
+    category_label = LabelField(source="get_category_display", label="事项类别名称")
+    tier_label = LabelField(source="get_tier_display", label="决策层级名称")
+    status_label = LabelField(source="get_status_display", label="状态名称")
+    outcome_label = LabelField(source="get_outcome_display", label="决策结果名称")
+    # Blank until decided; the schema must allow "" besides the outcomes.
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices, allow_blank=True, read_only=True, label="决策结果（未决定时为空）"
+    )
     legal_reviews = LegalReviewSerializer(many=True, read_only=True, label="合法性审查")
     transitions = DecisionTransitionSerializer(many=True, read_only=True, label="状态变更记录")
 
@@ -192,7 +201,7 @@ class TaskSerializer(_Output):
     school = serializers.IntegerField(source="decision.school_id", read_only=True, label="学校")
     decision_title = serializers.CharField(source="decision.title", read_only=True, label="决策事项名称")
     owner_name = serializers.CharField(source="owner.name", read_only=True, label="责任人姓名")
-    status_label = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+    status_label = LabelField(source="get_status_display", label="状态名称")
     progress = TaskProgressSerializer(many=True, read_only=True, label="进展")
     evidence = EvidenceSerializer(many=True, read_only=True, label="佐证材料（仅元数据）")
 
@@ -220,7 +229,7 @@ class TaskSerializer(_Output):
 
 class FindingSerializer(_Output):
     rule_title = serializers.SerializerMethodField(label="规则名称")
-    severity_label = serializers.CharField(source="get_severity_display", read_only=True, label="级别名称")
+    severity_label = LabelField(source="get_severity_display", label="级别名称")
     subject_type = serializers.SerializerMethodField(label="对象类型（应用.模型，如 decisions.decision）")
     is_open = serializers.BooleanField(read_only=True, label="未整改")
     updated_at = serializers.DateTimeField(read_only=True, label="更新时间（整改时间或最近检查时间）")
@@ -256,8 +265,8 @@ class FindingSerializer(_Output):
 
 
 class MatterTypeSerializer(_Output):
-    category_label = serializers.CharField(source="get_category_display", read_only=True, label="事项类别名称")
-    tier_label = serializers.CharField(source="get_tier_display", read_only=True, label="决策层级名称")
+    category_label = LabelField(source="get_category_display", label="事项类别名称")
+    tier_label = LabelField(source="get_tier_display", label="决策层级名称")
     bodies_required = serializers.ListField(
         child=serializers.ChoiceField(choices=MeetingBody.choices, label="会议类型"), read_only=True, label="须经会议"
     )

@@ -7,10 +7,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from core.api.etag import check_if_match
+from core.api.pagination import ApiCursorPagination
 from core.api.viewsets import ScopedReadOnlyViewSet, ScopedWriteViewSet, ServiceWriteMixin
 from core.scope import restrict
 from meetings.models import AgendaItem, Communication
@@ -53,8 +52,7 @@ class ActionMixin:
     """Actions on one record: find it in scope (404), check If-Match (428 / 412), validate the input (400)."""
 
     def _action_input(self, request, serializer_class):
-        instance = self.get_object()
-        check_if_match(request, instance)
+        instance = self.get_locked_object()
         data = serializer_class(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         return instance, data.validated_data
@@ -200,12 +198,9 @@ class TaskViewSet(ActionMixin, ServiceWriteMixin, mixins.CreateModelMixin, Scope
 
 
 # --- Findings and the 事项清单 ----------------------------------------------------------------------
-class FindingPagination(CursorPagination):
+class FindingPagination(ApiCursorPagination):
     """Findings have no `updated_at`: newest check first."""
 
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 500
     ordering = ("-last_seen", "-id")
 
 

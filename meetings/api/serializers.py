@@ -4,6 +4,7 @@ inputs of every write, which the views hand to `meetings.services` (the services
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from core.api.serializers import LabelField
 from core.models import Amendment
 from core.scope import restrict
 from schools.choices import MeetingBody
@@ -95,9 +96,9 @@ class MeetingAmendmentInputSerializer(RecordAmendmentInputSerializer):
 
 # --- communications -----------------------------------------------------------------------------------
 class CommunicationSerializer(serializers.ModelSerializer):
-    category_label = serializers.CharField(source="get_category_display", read_only=True, label="沟通类别名称")
-    timing_label = serializers.CharField(source="get_timing_display", read_only=True, label="沟通时机名称")
-    outcome_label = serializers.CharField(source="get_outcome_display", read_only=True, label="沟通结果名称")
+    category_label = LabelField(source="get_category_display", label="沟通类别名称")
+    timing_label = LabelField(source="get_timing_display", label="沟通时机名称")
+    outcome_label = LabelField(source="get_outcome_display", label="沟通结果名称")
     is_confirmed = serializers.BooleanField(read_only=True, label="已确认")
 
     class Meta:
@@ -154,8 +155,12 @@ class CommunicationWriteSerializer(serializers.Serializer):
 
 # --- meetings -------------------------------------------------------------------------------------------
 class AttendanceSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True, label="身份名称")
-    status_label = serializers.CharField(source="get_status_display", read_only=True, label="出席情况名称")
+    # Blank until the attendance is recorded; the schema must allow "" besides the statuses.
+    status = serializers.ChoiceField(
+        choices=AttendanceStatus.choices, allow_blank=True, read_only=True, label="出席情况（未登记时为空）"
+    )
+    kind_label = LabelField(source="get_kind_display", label="身份名称")
+    status_label = LabelField(source="get_status_display", label="出席情况名称")
 
     class Meta:
         model = Attendance
@@ -165,7 +170,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
 
 
 class VoteSerializer(serializers.ModelSerializer):
-    choice_label = serializers.CharField(source="get_choice_display", read_only=True, label="表决意见名称")
+    choice_label = LabelField(source="get_choice_display", label="表决意见名称")
 
     class Meta:
         model = Vote
@@ -185,8 +190,8 @@ class AgendaItemSerializer(serializers.ModelSerializer):
     texts blanked, proposer, communications, votes per person and recusals left out, counts and result kept."""
 
     school = serializers.IntegerField(source="meeting.school_id", read_only=True, label="学校")
-    category_label = serializers.CharField(source="get_category_display", read_only=True, label="事项类别名称")
-    result_label = serializers.CharField(source="get_result_display", read_only=True, label="表决结果名称")
+    category_label = LabelField(source="get_category_display", label="事项类别名称")
+    result_label = LabelField(source="get_result_display", label="表决结果名称")
     touches_staff_interests = serializers.BooleanField(
         read_only=True, allow_null=True, label="涉及教职工切身利益", help_text="保密议题对校外人员为 null。"
     )
@@ -238,8 +243,8 @@ class AgendaItemSerializer(serializers.ModelSerializer):
 
 
 class MeetingSerializer(serializers.ModelSerializer):
-    body_label = serializers.CharField(source="get_body_display", read_only=True, label="会议类型名称")
-    status_label = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+    body_label = LabelField(source="get_body_display", label="会议类型名称")
+    status_label = LabelField(source="get_status_display", label="状态名称")
     expected_count = serializers.IntegerField(read_only=True, label="应到人数")
     present_count = serializers.IntegerField(read_only=True, label="实到人数")
     item_count = serializers.IntegerField(read_only=True, label="议题数")

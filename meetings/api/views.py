@@ -14,14 +14,13 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.etag import check_if_match
 from core.api.viewsets import ScopedWriteViewSet
 from core.models import Amendment
 from core.scope import restrict
 
 from .. import selectors, services
 from ..choices import AttendanceKind
-from ..models import AgendaItem
+from ..models import AgendaItem, Meeting
 from .filters import AgendaItemFilter, CommunicationFilter, MeetingFilter
 from .serializers import (
     AgendaItemDeferSerializer,
@@ -63,6 +62,12 @@ WRITE_ERRORS = {
 }
 
 
+def _absent_codes(if_match) -> tuple[int, ...]:
+    if if_match is None:
+        return (412, 428)
+    return () if if_match.required else (428,)
+
+
 def _write_schema(summary: str, request, response, *, if_match=IF_MATCH, created: bool = False, methods=None):
     """Schema of a write: its input, the record it answers with, the If-Match header and the error codes."""
     return extend_schema(
@@ -70,7 +75,7 @@ def _write_schema(summary: str, request, response, *, if_match=IF_MATCH, created
         request=request,
         responses={
             201 if created else 200: response,
-            **{code: r for code, r in WRITE_ERRORS.items() if if_match is not None or code not in (412, 428)},
+            **{code: r for code, r in WRITE_ERRORS.items() if code not in _absent_codes(if_match)},
         },
         parameters=[if_match] if if_match else [],
         methods=methods,
@@ -81,11 +86,8 @@ class MeetingsWriteViewSet(ScopedWriteViewSet):
     """Writes through the services; actions re-read the record under If-Match before calling them."""
 
     def _guarded(self, request, *, required: bool = True):
-        """The record named in the URL (404 outside scope), after its If-Match was checked."""
-        instance = self.get_object()
-        if required or request.headers.get("If-Match"):
-            check_if_match(request, instance)
-        return instance
+        """The record named in the URL (404 outside scope), locked, after its If-Match was checked under the lock."""
+        return self.get_locked_object(if_match_required=required)
 
     def _payload(self, serializer_class, request):
         serializer = serializer_class(data=request.data, context=self.get_serializer_context())
@@ -267,6 +269,10 @@ class AgendaItemViewSet(MeetingsWriteViewSet):
     write_serializer_class = AgendaItemWriteSerializer
     filterset_class = AgendaItemFilter
     selector = staticmethod(agenda_item_list)
+
+    def lock_object(self, instance) -> None:
+        # The services serialise every change of an item through its meeting's row lock.
+        Meeting.objects.select_for_update().filter(pk=instance.meeting_id).values_list("pk").first()
 
     def create_object(self, user, data):
         return services.agenda_item_create(user=user, **data)

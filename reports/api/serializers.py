@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from core.api.serializers import LabelField
 from core.models import Role
 from meetings.api.serializers import ScopedPrimaryKeyRelatedField, _school_scope
 from schools.models import School, SchoolDistrict
@@ -20,9 +21,9 @@ MONTH_MESSAGE = "请按“年-月”填写月份，如 2026-10。"
 
 
 class ReportRunSerializer(serializers.ModelSerializer):
-    scope_label = serializers.CharField(source="get_scope_display", read_only=True, label="范围名称")
+    scope_label = LabelField(source="get_scope_display", label="范围名称")
     target_label = serializers.CharField(source="scope_label", read_only=True, label="报告对象")
-    status_label = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+    status_label = LabelField(source="get_status_display", label="状态名称")
     download_url = serializers.SerializerMethodField(label="下载地址")
 
     class Meta:

@@ -90,6 +90,11 @@ class ReportRunViewSet(ServiceWriteMixin, mixins.CreateModelMixin, ScopedReadOnl
     filterset_class = ReportRunFilter
     selector = staticmethod(report_run_list)
 
+    def dispatch(self, request, *args, **kwargs):
+        # Not one transaction around the handler (ServiceWriteMixin): a request commits inside its service and is
+        # sent to the queue on that commit, so the answer can tell 排队 from 等待队列 (the broker was down).
+        return super(ServiceWriteMixin, self).dispatch(request, *args, **kwargs)
+
     def create_object(self, user, data):
         try:
             return services.report_run_request(
@@ -106,6 +111,15 @@ class ReportRunViewSet(ServiceWriteMixin, mixins.CreateModelMixin, ScopedReadOnl
             if hasattr(exc, "error_dict") and "period" in exc.error_dict:
                 raise ValidationError({"month": exc.message_dict["period"]}) from exc
             raise
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        # An error is the JSON error shape even when the client asked for the PDF (`Accept: application/pdf`
+        # or `?format=pdf`): never JSON bytes labelled application/pdf.
+        if isinstance(getattr(self.request, "accepted_renderer", None), PdfRenderer):
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return response
 
     @extend_schema(
         summary="下载月度报告 PDF",

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from core.api.serializers import LabelField
+
 from ..models import Appointment, CommitteeMembership, EducationGroup, Person, School, SchoolDistrict
 
 
@@ -16,7 +18,7 @@ class EducationGroupSerializer(serializers.ModelSerializer):
 
 
 class SchoolSerializer(serializers.ModelSerializer):
-    level_label = serializers.CharField(source="get_level_display", read_only=True, label="学段名称")
+    level_label = LabelField(source="get_level_display", label="学段名称")
     party_org_type_label = serializers.CharField(
         source="get_party_org_type_display", read_only=True, label="党组织类型名称"
     )
@@ -47,7 +49,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
 
 class AppointmentSerializer(serializers.ModelSerializer):
-    post_label = serializers.CharField(source="get_post_display", read_only=True, label="职务名称")
+    post_label = LabelField(source="get_post_display", label="职务名称")
 
     class Meta:
         model = Appointment

@@ -11,6 +11,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_int, env_list, env_str
+from .logging_config import build_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("DJANGO_VAR_DIR", str(BASE_DIR / "var")))
@@ -40,6 +41,8 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "simple_history",
+    "csp",
+    "django_guid",
     "core",
     "schools",
     "meetings",
@@ -48,7 +51,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_guid.middleware.guid_middleware",  # first: every later log line of the request carries its id
+    "core.faults.DatabaseUnavailableMiddleware",  # database down: 503 page / JSON instead of a 500
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # before whitenoise, so static files carry the policy as well
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -90,6 +96,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 else:
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
+    # PostgreSQL's JIT spends seconds compiling the dashboard's and the rules' aggregates (docs/benchmarks.md).
+    if not env_bool("DB_JIT", False):
+        DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache and Celery ----------------------------------------------------------------------
@@ -125,7 +134,13 @@ CELERY_TASK_ROUTES = {
     "reports.tasks.merge_report_parts": {"queue": "pdf"},
 }
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    # Redis down: a web request gives up on the broker within ~2 s (core.faults.publish_task) and the report
+    # waits as 等待队列 until `dispatch-waiting-reports` (below) finds the broker again.
+    "socket_connect_timeout": 2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A district report is a chord (parts per 学区 → merge), and chords need a result backend: Redis when the
 # broker is Redis. Other tasks keep `ignore_result=True`; stored results expire after a day.
 if CELERY_RESULT_BACKEND is None and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
@@ -135,9 +150,20 @@ CELERY_BEAT_SCHEDULE["monthly-reports"] = {
     "task": "reports.tasks.render_monthly_reports",
     "schedule": crontab(day_of_month=1, hour=2, minute=0),  # CELERY_TIMEZONE: Asia/Shanghai
 }
+CELERY_BEAT_SCHEDULE["dispatch-waiting-reports"] = {
+    "task": "reports.tasks.dispatch_waiting_reports",
+    "schedule": 60.0,  # reports stored as 等待队列 while Redis was down are sent within a minute of its return
+}
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            # Redis down: a miss instead of an error (core.faults), so pages and the API keep working.
+            "BACKEND": "core.faults.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -153,11 +179,17 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "haidian_governance.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},  # in Chinese
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sessions end after SESSION_COOKIE_AGE (default 8 h, one working day) counted from the login, or when the
+# browser closes, whichever comes first. SESSION_SAVE_EVERY_REQUEST=true turns the age into an idle timeout
+# instead (each request extends it; costs one session write per request). Cookies are never readable by
+# scripts (the portal has none that would need them) and not sent on cross-site sub-requests.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+SESSION_SAVE_EVERY_REQUEST = env_bool("SESSION_SAVE_EVERY_REQUEST", False)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -181,9 +213,34 @@ SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response (django-csp 4): only the portal's own scripts, styles, images and
+# fonts; no inline script or style anywhere (templates, admin, Swagger UI — tests/core/test_security.py).
+# `data:` images are for the icons of the admin and Swagger UI stylesheets. DJANGO_CSP_REPORT_URI, when set,
+# makes browsers report violations there.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+if env_str("DJANGO_CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env_str("DJANGO_CSP_REPORT_URI")]
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies in front of gunicorn that append to X-Forwarded-For (0: none, the header is ignored). The login
+# lock-out counts the address the outermost one saw, not the proxy's own (haidian_governance/client_ip.py).
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 1 if env_bool("DJANGO_BEHIND_PROXY", False) else 0)
+AXES_CLIENT_IP_CALLABLE = "haidian_governance.client_ip.client_ip"
 SILENCED_SYSTEM_CHECKS = env_list("DJANGO_SILENCED_CHECKS", [])
 
 # --- Internationalisation -------------------------------------------------------------------------
@@ -221,7 +278,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.TokenWriteAccess"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.SyncCursorPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": [
         "core.api.throttling.TokenRateThrottle",
@@ -241,6 +298,8 @@ SPECTACULAR_SETTINGS = {
     "认证：`Authorization: Token <令牌>`（POST /api/v1/auth/token/ 获取）。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # core.api.schema.add_etag_links: links from a record's ETag to the writes that need it as If-Match.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api.schema.add_etag_links"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -256,19 +315,18 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging --------------------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "axes": {"level": "WARNING"},
-        # WeasyPrint logs each layout step at INFO; WEASYPRINT_LOG_LEVEL=INFO shows them (the worker test does).
-        "weasyprint": {"level": env_str("WEASYPRINT_LOG_LEVEL", "WARNING")},
-        "weasyprint.progress": {"level": env_str("WEASYPRINT_LOG_LEVEL", "WARNING")},
-        "fontTools": {"level": "WARNING"},
-    },
+# JSON lines (python-json-logger) by default in production, text in development; DJANGO_LOG_FORMAT=json|plain
+# overrides. Each line of a request carries its id (django-guid, header X-Request-ID; logging_config.py).
+LOG_FORMAT = env_str("DJANGO_LOG_FORMAT", "plain" if DEBUG else "json")
+LOGGING = build_logging(
+    fmt=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"), weasyprint_level=env_str("WEASYPRINT_LOG_LEVEL", "WARNING")
+)
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,  # a client's id is kept only when it is a UUID; otherwise a new one is made
+    "UUID_FORMAT": "string",
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
 }
 
 PORTAL_TITLE = "海淀区中小学校领导体制治理台账"

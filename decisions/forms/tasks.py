@@ -7,7 +7,7 @@ from django.utils import timezone
 from schools.models import Person
 
 from ..models import Decision
-from ..services.tasks import EVIDENCE_SIGNATURES
+from ..services.tasks import EVIDENCE_SIGNATURES, TOO_LARGE_MESSAGE
 from .decisions import DATE_ERRORS, ActionForm, date_input, school_people
 
 __all__ = ["CloseForm", "CompleteForm", "EvidenceForm", "ProgressForm", "TaskForm"]
@@ -75,6 +75,17 @@ class EvidenceForm(ActionForm):
             "missing": "上传失败，请重新选择文件。",
         },
     )
+
+    def __init__(self, *args, too_large: bool = False, **kwargs):
+        """`too_large`: the upload was stopped while streaming in (decisions.uploads), so no file arrived."""
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and self.too_large:
+            self._errors["file"] = self.error_class([TOO_LARGE_MESSAGE])
+            self.cleaned_data.pop("file", None)
 
 
 class CloseForm(ActionForm):

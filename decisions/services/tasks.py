@@ -18,6 +18,7 @@ from ..triggers import recheck_school
 from ._common import lock, record_transition, require_edit
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+TOO_LARGE_MESSAGE = "文件不能超过 10 MB。"
 # Accepted evidence: the file's first bytes must match its extension.
 EVIDENCE_SIGNATURES = {
     ".pdf": (b"%PDF-", "application/pdf"),
@@ -111,7 +112,7 @@ def _check_upload(upload: UploadedFile) -> str:
     if extension not in EVIDENCE_SIGNATURES:
         raise ValidationError({"file": "只能上传 PDF、PNG、JPG、DOCX 或 XLSX 文件。"})
     if upload.size > MAX_EVIDENCE_BYTES:
-        raise ValidationError({"file": "文件不能超过 10 MB。"})
+        raise ValidationError({"file": TOO_LARGE_MESSAGE})
     signature, content_type = EVIDENCE_SIGNATURES[extension]
     upload.seek(0)
     head = upload.read(len(signature))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.scope import can_edit_school_records
@@ -19,6 +20,7 @@ from .. import selectors, services
 from ..choices import DecisionStatus, TaskStatus
 from ..forms.tasks import CloseForm, CompleteForm, EvidenceForm, ProgressForm, TaskForm
 from ..models import Task
+from ..uploads import SizeLimitUploadHandler
 from .decisions import decision_page, get_decision, submit
 
 __all__ = [
@@ -125,10 +127,18 @@ def _upload(*, user, task, file):
     return services.evidence_upload(user=user, task=task, upload=file)
 
 
+@csrf_exempt  # checked by `_evidence_upload`: the CSRF check reads the body, the size limit must come first
 @login_required
 @require_POST
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    form = EvidenceForm(request.POST, request.FILES)
+    """An over-size file is refused while it streams in (decisions.uploads), never read whole or stored."""
+    request.upload_handlers.insert(0, SizeLimitUploadHandler(request))
+    return _evidence_upload(request, pk)
+
+
+@csrf_protect
+def _evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    form = EvidenceForm(request.POST, request.FILES, too_large=request.upload_too_large)
     return _task_action(request, pk, "evidence", form, _upload, "佐证材料已上传。")
 
 

@@ -18,13 +18,14 @@ class ReportScope(models.TextChoices):
 
 
 class ReportStatus(models.TextChoices):
+    WAITING = "waiting", "等待队列"  # stored while the broker (Redis) is down; sent by dispatch_waiting_runs
     QUEUED = "queued", "排队"
     RUNNING = "running", "生成中"
     DONE = "done", "完成"
     FAILED = "failed", "失败"
 
 
-PENDING_STATUSES = (ReportStatus.QUEUED, ReportStatus.RUNNING)
+PENDING_STATUSES = (ReportStatus.WAITING, ReportStatus.QUEUED, ReportStatus.RUNNING)
 
 
 class ReportRunQuerySet(models.QuerySet):

@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -26,6 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.errors import NotAllowedError
+from core.faults import publish_connection, publish_task
 from core.models import Role, User
 from core.scope import restrict
 from schools.models import School, SchoolDistrict
@@ -40,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 REQUEST_DENIED = "您只能申请本人权限范围内的月度报告。"
 ERROR_LIMIT = 2000
+DISPATCH_BATCH = 500
 
 
 class PartsMissingError(OSError):
@@ -79,25 +82,98 @@ def _request(
     school: School | None,
     school_district: SchoolDistrict | None,
     requested_by: User | None,
-) -> ReportRun:
-    """Create and queue the current run of a scope and month, or return the pending one."""
-    from .tasks import render_report  # tasks import this module
-
+    sender: "_Sender | None" = None,
+) -> tuple[ReportRun, bool]:
+    """Create the current run of a scope and month and send it once the request commits, or return the pending
+    one; with whether it was created. A batch shares one `sender`, so it stops trying once the broker fails."""
     lookup = {"scope": scope, "period": period, "school": school, "school_district": school_district}
     try:
         with transaction.atomic():
             current = ReportRun.objects.select_for_update().filter(is_current=True, **lookup).first()
             if current is not None and current.is_pending:
-                return current
+                return current, False
             if current is not None:
                 current.is_current = False
                 current.save(update_fields=["is_current", "updated_at"])
             run = ReportRun.objects.create(requested_by=requested_by, **lookup)
-            render_report.delay_on_commit(run.pk)
-            return run
+            transaction.on_commit(partial((sender or _Sender()).send, run.pk))
+            return run, True
     except IntegrityError:
         # A concurrent request created the current run first: that one is queued already.
-        return ReportRun.objects.get(is_current=True, **lookup)
+        return ReportRun.objects.get(is_current=True, **lookup), False
+
+
+class _Sender:
+    """Sends new (排队) runs to the broker after the commit that created them; when the broker cannot be
+    reached a run waits as 等待队列 for `dispatch_waiting_runs`, and so do the rest of its batch, untried."""
+
+    def __init__(self) -> None:
+        self.broker_down = False
+
+    def send(self, run_id: int) -> None:
+        from .tasks import render_report  # tasks import this module
+
+        if not self.broker_down and publish_task(render_report, args=[run_id]):
+            return
+        self.broker_down = True
+        ReportRun.objects.filter(pk=run_id, status=ReportStatus.QUEUED, attempts=0).update(
+            status=ReportStatus.WAITING, updated_at=timezone.now()
+        )
+        logger.warning("broker unavailable: report run %s waits for the queue", run_id)
+
+
+def eager_tasks() -> bool:
+    from .tasks import render_report
+
+    return bool(render_report.app.conf.task_always_eager)
+
+
+class _NotSent(Exception):
+    """Rolls back the claim of a run whose message could not be sent."""
+
+
+def dispatch_waiting_runs(*, limit: int = DISPATCH_BATCH) -> int:
+    """Send the runs stored as 等待队列 while the broker was down; returns how many were sent.
+
+    Called every minute by Celery beat, whenever the status of a waiting run is polled, and by
+    `manage.py dispatch_reports`. Each run is sent once: the waiting rows are locked (`SKIP LOCKED`, so
+    concurrent dispatchers take different rows) and claimed by a compare-and-set on the status (the only guard
+    on SQLite, which has no row locks but serialises writers); the claim and the message go together — a
+    message that cannot be sent rolls the claim back and the dispatch stops until the next call.
+    """
+    from .tasks import render_report
+
+    sent: list[int] = []
+    eager = eager_tasks()
+    with transaction.atomic():
+        waiting = list(
+            ReportRun.objects.select_for_update(skip_locked=True)
+            .filter(status=ReportStatus.WAITING)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not waiting:
+            return 0
+        with publish_connection(render_report.app) as connection:
+            for run_id in waiting:
+                try:
+                    with transaction.atomic():
+                        claimed = ReportRun.objects.filter(pk=run_id, status=ReportStatus.WAITING).update(
+                            status=ReportStatus.QUEUED, updated_at=timezone.now()
+                        )
+                        if not claimed:
+                            continue
+                        if not eager and not publish_task(render_report, args=[run_id], connection=connection):
+                            raise _NotSent
+                except _NotSent:
+                    break
+                sent.append(run_id)
+    if eager:  # no broker: render in-process, after the claim committed (as a worker would)
+        for run_id in sent:
+            publish_task(render_report, args=[run_id])
+    if sent:
+        logger.info("dispatched %s waiting report run(s)", len(sent))
+    return len(sent)
 
 
 def report_run_request(
@@ -117,7 +193,11 @@ def report_run_request(
     if not may_request(user, scope=scope, school=school, school_district=school_district):
         raise NotAllowedError(REQUEST_DENIED)
     period = _validate_period(period, today or timezone.localdate())
-    return _request(scope=scope, period=period, school=school, school_district=school_district, requested_by=user)
+    run, _created = _request(
+        scope=scope, period=period, school=school, school_district=school_district, requested_by=user
+    )
+    run.refresh_from_db()  # sent after the commit: 等待队列 when the broker was down (or done, in eager mode)
+    return run
 
 
 def report_runs_schedule_month(*, period: date | None = None, today: date | None = None) -> list[ReportRun]:
@@ -125,16 +205,14 @@ def report_runs_schedule_month(*, period: date | None = None, today: date | None
     active school, requested by nobody (系统定时)."""
     today = today or timezone.localdate()
     period = month_start(period) if period else add_months(month_start(today), -1)
-    runs = [_request(scope=ReportScope.DISTRICT, period=period, school=None, school_district=None, requested_by=None)]
-    for xuequ in SchoolDistrict.objects.filter(schools__is_active=True).distinct().order_by("code"):
-        runs.append(
-            _request(scope=ReportScope.XUEQU, period=period, school=None, school_district=xuequ, requested_by=None)
-        )
-    for school in School.objects.filter(is_active=True).order_by("code"):
-        runs.append(
-            _request(scope=ReportScope.SCHOOL, period=period, school=school, school_district=None, requested_by=None)
-        )
-    return runs
+    common = {"period": period, "requested_by": None, "sender": _Sender()}
+    with transaction.atomic():  # the whole batch or nothing; the runs are sent after the commit
+        results = [_request(scope=ReportScope.DISTRICT, school=None, school_district=None, **common)]
+        for xuequ in SchoolDistrict.objects.filter(schools__is_active=True).distinct().order_by("code"):
+            results.append(_request(scope=ReportScope.XUEQU, school=None, school_district=xuequ, **common))
+        for school in School.objects.filter(is_active=True).order_by("code"):
+            results.append(_request(scope=ReportScope.SCHOOL, school=school, school_district=None, **common))
+    return [run for run, _created in results]
 
 
 # --- rendering steps (called by reports.tasks) --------------------------------------------------------

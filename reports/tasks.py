@@ -112,3 +112,9 @@ def merge_report_parts(_results=None, *, run_id: int, parts_total: int) -> None:
 def render_monthly_reports() -> int:
     """Celery beat, the 1st of each month at 02:00 (Asia/Shanghai): queue last month's reports."""
     return len(services.report_runs_schedule_month())
+
+
+@shared_task(ignore_result=True)
+def dispatch_waiting_reports() -> int:
+    """Celery beat, every minute: send the runs stored as 等待队列 while the broker was down."""
+    return services.dispatch_waiting_runs()

@@ -30,6 +30,10 @@ from ..models import ReportRun, ReportScope, ReportStatus
 __all__ = ["run_detail", "run_download", "run_list", "run_request", "run_status"]
 
 PAGE_SIZE = 50
+REQUEST_MESSAGES = {
+    ReportStatus.WAITING: "报告申请已保存。生成队列暂时不可用（等待队列），恢复后将自动开始生成，无需重新申请。",
+    ReportStatus.DONE: "报告已生成。",
+}
 
 
 class ReportRequestForm(forms.Form):
@@ -81,6 +85,13 @@ def _visible(request: HttpRequest):
     return ReportRun.objects.visible_to(request.user).select_related("school", "school_district", "requested_by")
 
 
+def _dispatched_if_waiting(run: ReportRun) -> ReportRun:
+    """A polled run that waits for the queue: try to send the waiting runs now (the broker may be back)."""
+    if run.status == ReportStatus.WAITING and services.dispatch_waiting_runs():
+        run.refresh_from_db()
+    return run
+
+
 @login_required
 @require_http_methods(["GET"])
 def run_list(request: HttpRequest) -> HttpResponse:
@@ -111,7 +122,7 @@ def run_request(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("month", exc.message_dict.get("period", exc.messages))
         else:
-            messages.success(request, "报告已进入生成队列。" if run.is_pending else "报告已生成。")
+            messages.success(request, REQUEST_MESSAGES.get(run.status, "报告已进入生成队列。"))
             return redirect(run)
     status = 400 if request.method == "POST" else 200
     return render(request, "reports/runs/run_form.html", {"form": form}, status=status)
@@ -120,7 +131,7 @@ def run_request(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(_visible(request), pk=pk)
+    run = _dispatched_if_waiting(get_object_or_404(_visible(request), pk=pk))
     response = render(request, "reports/runs/run_detail.html", {"run": run})
     if run.is_pending:
         response["Refresh"] = "5"  # as the page's <meta http-equiv="refresh">, for clients reading headers
@@ -130,7 +141,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def run_status(request: HttpRequest, pk: int) -> JsonResponse:
-    run = get_object_or_404(_visible(request), pk=pk)
+    run = _dispatched_if_waiting(get_object_or_404(_visible(request), pk=pk))
     done = run.status == ReportStatus.DONE
     return JsonResponse(
         {

@@ -8,5 +8,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from .api import schema  # noqa: F401  (registers the OpenAPI authentication extension)
         from .api.tombstones import track_default_models
+        from .audit import recording
 
         track_default_models()
+        recording.connect()

@@ -187,3 +187,85 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model}#{self.object_id}"
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "创建"
+    UPDATE = "update", "修改"
+    FINALISE = "finalise", "定稿"
+    AMEND = "amend", "更正"
+    DELETE = "delete", "删除"
+    LOGIN = "login", "登录"
+    LOGIN_FAILED = "login_failed", "登录失败"
+    LOGOUT = "logout", "退出"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Audit events are append-only: bulk updates and deletes through the ORM are refused."""
+
+    def update(self, **kwargs):
+        raise PermissionError("审计日志只能追加，不能修改。")
+
+    def delete(self):
+        raise PermissionError("审计日志只能追加，不能删除。")
+
+
+class AuditEvent(models.Model):
+    """审计日志: who created, changed, finalised, amended or deleted what and when, and every login.
+
+    Written by `core.audit.recording` from django-simple-history's records, amendments and Django's auth
+    signals. Rows are never changed or deleted; the user and school keep their ids (no database constraint)
+    even when the account or school is removed later, and the username is kept as text.
+    """
+
+    at = models.DateTimeField("时间", db_index=True)
+    action = models.CharField("操作", max_length=16, choices=AuditAction.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    username = models.CharField("账号", max_length=150, blank=True)
+    school = models.ForeignKey(
+        "schools.School",
+        verbose_name="学校",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    model = models.CharField("对象类型", max_length=100, blank=True, help_text="app_label.model_name")
+    object_id = models.CharField("对象编号", max_length=64, blank=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    changes = models.TextField("变更内容", blank=True)
+    ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["school", "at"], name="audit_school_at"),
+            models.Index(fields=["username", "at"], name="audit_username_at"),
+            models.Index(fields=["model", "at"], name="audit_model_at"),
+            models.Index(fields=["action", "at"], name="audit_action_at"),
+            models.Index(fields=["model", "object_id"], name="audit_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("审计日志只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计日志只能追加，不能删除。")

@@ -99,6 +99,7 @@ class Decision(TimeStampedModel):
         indexes = [
             models.Index(fields=["school", "status"]),
             models.Index(fields=["school", "category", "decided_on"]),
+            models.Index(fields=["created_at", "id"], name="decision_created_id"),  # list, newest first
         ]
         constraints = [
             models.CheckConstraint(

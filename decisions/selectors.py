@@ -1,7 +1,20 @@
 """Scoped reads of decisions, tasks, evidence and findings."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.models import User
@@ -21,16 +34,29 @@ def decision_list(*, user: User) -> QuerySet[Decision]:
         content_type__model=Decision._meta.model_name,
         object_id=OuterRef("pk"),
     )
+    # Task counts as correlated subqueries, not JOIN + GROUP BY over every decision: a page ordered by creation
+    # is then read through the (created_at, id) index and only its rows are counted (docs/benchmarks.md).
     return (
         restrict(Decision.objects.all(), user)
         .select_related("school", "school__district", "deciding_item__meeting")
         .annotate(
-            task_count=Count("tasks", distinct=True),
-            open_task_count=Count("tasks", filter=~Q(tasks__status=TaskStatus.DONE), distinct=True),
+            task_count=_task_count(),
+            open_task_count=_task_count(~Q(status=TaskStatus.DONE)),
             has_open_findings=Exists(open_findings),
         )
         .order_by("-created_at", "-pk")
     )
+
+
+def _task_count(*conditions: Q) -> Coalesce:
+    tasks = (
+        Task.objects.filter(*conditions, decision=OuterRef("pk"))
+        .order_by()
+        .values("decision")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(tasks, output_field=IntegerField()), Value(0))
 
 
 def decision_detail(*, user: User) -> QuerySet[Decision]:

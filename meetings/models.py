@@ -56,6 +56,7 @@ class Communication(TimeStampedModel):
         indexes = [
             models.Index(fields=["school", "occurred_at"]),
             models.Index(fields=["school", "category", "occurred_at"]),
+            models.Index(fields=["occurred_at", "id"], name="communication_occurred_id"),  # list, newest first
         ]
         constraints = [
             models.CheckConstraint(
@@ -112,7 +113,11 @@ class Meeting(TimeStampedModel):
         verbose_name = "会议"
         verbose_name_plural = "会议"
         ordering = ["-date", "-pk"]
-        indexes = [models.Index(fields=["school", "date"]), models.Index(fields=["school", "body", "date"])]
+        indexes = [
+            models.Index(fields=["school", "date"]),
+            models.Index(fields=["school", "body", "date"]),
+            models.Index(fields=["date", "id"], name="meeting_date_id"),  # the district's list, newest first
+        ]
         constraints = [
             models.CheckConstraint(
                 name="meeting_finalised_is_signed",

@@ -97,6 +97,11 @@ class PolicyBook:
     def load(cls) -> "PolicyBook":
         return cls(Policy.objects.all())
 
+    def least(self, parameter: str):
+        """The smallest value of a parameter over every policy version (and the default)."""
+        policies = [*self._district, *(p for versions in self._schools.values() for p in versions), self._default]
+        return min(getattr(policy, parameter) for policy in policies)
+
     def on(self, school_id: int, day: date) -> Policy:
         for policy in self._schools.get(school_id, ()):
             if policy.effective_from <= day:

@@ -13,7 +13,7 @@ from decisions.choices import SANZHONG_YIDA_CATEGORIES, TaskStatus
 from decisions.models import Decision, Finding, Task
 from meetings.models import Communication, Meeting
 from schools.models import School
-from schools.selectors import pairs_on
+from schools.selectors import pair_people_on
 
 from .scope import DashboardScope, scoped
 from .trends import MonthTrend, monthly_trends
@@ -118,14 +118,15 @@ def _grouped(queryset: QuerySet, school_field: str, *keys: str, **aggregates) ->
 def _add_pairs(slices: _Slices, schools: list[School], on: date) -> None:
     """Pairs in office, vacancies and 一肩挑 of the active schools on `on` (one query for the appointments)."""
     active = [school for school in schools if school.is_active]
-    pairs = pairs_on(schools=active, on=on)
+    pairs = pair_people_on(school_ids=[school.pk for school in active], on=on)
     for school in active:
-        pair = pairs[school.pk]
+        secretary, principal = pairs[school.pk]
+        vacant = secretary is None or principal is None
         for figures in slices.of(school.district_id, school.group_id):
             figures.schools += 1
-            figures.pairs_in_office += not pair.is_vacant
-            figures.vacancies += pair.is_vacant
-            figures.combined += pair.is_combined
+            figures.pairs_in_office += not vacant
+            figures.vacancies += vacant
+            figures.combined += not vacant and secretary == principal
 
 
 def _open_finding_on(app_label: str, model: str, object_field: str) -> Exists:

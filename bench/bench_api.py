@@ -1,0 +1,285 @@
+"""API benchmarks (DESIGN §7): one 100-row list page, and the `updated_since` sync of one day, each against raw
+psycopg + orjson producing the same rows. The project side goes through the whole stack in-process (Django's
+test Client: middleware, session auth, DRF, filters, cursor pagination, serializers, JSON renderer); the
+baseline runs hand-written SQL on the same connection and serialises with orjson. Query counts are taken at
+page sizes 100 and 500: they must not grow with the page size."""
+
+import _common
+
+ARGS = _common.parse_args(__doc__)
+_common.setup_django(ARGS.quick)
+
+from datetime import timedelta  # noqa: E402
+
+import orjson  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from meetings.choices import (  # noqa: E402
+    AttendanceKind,
+    AttendanceStatus,
+    CommunicationCategory,
+    CommunicationOutcome,
+    CommunicationTiming,
+    ItemResult,
+    MatterCategory,
+    MeetingStatus,
+    VoteChoice,
+)
+from meetings.models import Communication  # noqa: E402
+from schools.choices import MeetingBody  # noqa: E402
+
+REPS = 5 if ARGS.quick else 15
+LABELS = {
+    "category": dict(CommunicationCategory.choices),
+    "timing": dict(CommunicationTiming.choices),
+    "outcome": dict(CommunicationOutcome.choices),
+    "body": dict(MeetingBody.choices),
+    "status": dict(MeetingStatus.choices),
+    "kind": dict(AttendanceKind.choices),
+    "attendance": dict(AttendanceStatus.choices),
+    "item_category": dict(MatterCategory.choices),
+    "result": dict(ItemResult.choices),
+    "choice": dict(VoteChoice.choices),
+}
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+# --- raw baselines ------------------------------------------------------------------------------------
+COMMUNICATIONS_SQL = """
+SELECT c.id, c.school_id, c.occurred_at, c.category, c.timing, c.event_at, c.subject, c.summary, c.outcome,
+       ARRAY(SELECT cp.person_id FROM meetings_communication_participants cp JOIN schools_person p
+             ON p.id = cp.person_id WHERE cp.communication_id = c.id ORDER BY p.code) AS participants,
+       c.logged_by_id, c.confirmed_by_id, c.confirmed_at, c.created_at, c.updated_at
+FROM meetings_communication c {where}
+ORDER BY c.updated_at DESC, c.id DESC LIMIT %s
+"""
+
+
+def raw_communications(limit: int, since=None) -> bytes:
+    where, params = ("WHERE c.updated_at > %s", [since, limit]) if since else ("", [limit])
+    with connection.cursor() as cursor:
+        cursor.execute(COMMUNICATIONS_SQL.format(where=where), params)
+        rows = cursor.fetchall()
+    results = [
+        {
+            "id": r[0],
+            "school": r[1],
+            "occurred_at": _iso(r[2]),
+            "category": r[3],
+            "category_label": LABELS["category"][r[3]],
+            "timing": r[4],
+            "timing_label": LABELS["timing"][r[4]],
+            "event_at": _iso(r[5]),
+            "subject": r[6],
+            "summary": r[7],
+            "outcome": r[8],
+            "outcome_label": LABELS["outcome"][r[8]],
+            "participants": r[9],
+            "logged_by": r[10],
+            "confirmed_by": r[11],
+            "confirmed_at": _iso(r[12]),
+            "is_confirmed": r[12] is not None,
+            "created_at": _iso(r[13]),
+            "updated_at": _iso(r[14]),
+        }
+        for r in rows
+    ]
+    return orjson.dumps({"next": None, "previous": None, "results": results})
+
+
+MEETINGS_SQL = """
+SELECT m.id, m.school_id, m.body, m.title, m.date, m.start_time, m.place, m.chair_id, m.status, m.minutes,
+       m.created_by_id, m.finalised_by_id, m.finalised_at,
+       (SELECT count(*) FROM meetings_attendance a WHERE a.meeting_id = m.id AND a.kind = 'member'),
+       (SELECT count(*) FROM meetings_attendance a WHERE a.meeting_id = m.id AND a.kind = 'member'
+          AND a.status = 'present'),
+       (SELECT count(*) FROM meetings_agendaitem i WHERE i.meeting_id = m.id),
+       m.created_at, m.updated_at
+FROM meetings_meeting m {where}
+ORDER BY m.updated_at DESC, m.id DESC LIMIT %s
+"""
+ATTENDANCE_SQL = """
+SELECT a.meeting_id, a.id, a.person_id, a.kind, a.status, a.leave_reason, a.updated_at
+FROM meetings_attendance a JOIN schools_person p ON p.id = a.person_id
+WHERE a.meeting_id = ANY(%s) ORDER BY a.kind, p.code
+"""
+ITEMS_SQL = """
+SELECT i.meeting_id, i.id, i."order", i.title, i.proposer_id, i.category, i.touches_staff_interests,
+       i.is_confidential, ARRAY(SELECT pc.communication_id FROM meetings_agendaitem_pre_communications pc
+                                WHERE pc.agendaitem_id = i.id),
+       i.gate_override_reason, i.secretary_spoke_last, i.votes_for, i.votes_against, i.votes_abstain,
+       ARRAY(SELECT ARRAY[v.person_id::text, v.choice] FROM meetings_vote v WHERE v.item_id = i.id),
+       ARRAY(SELECT ARRAY[r.person_id::text, r.reason] FROM meetings_recusal r WHERE r.item_id = i.id),
+       i.result, i.deferral_reason, i.minutes, i.created_at, i.updated_at
+FROM meetings_agendaitem i WHERE i.meeting_id = ANY(%s) ORDER BY i.meeting_id, i."order"
+"""
+
+
+def raw_meetings(limit: int, since=None) -> bytes:
+    where, params = ("WHERE m.updated_at > %s", [since, limit]) if since else ("", [limit])
+    with connection.cursor() as cursor:
+        cursor.execute(MEETINGS_SQL.format(where=where), params)
+        rows = cursor.fetchall()
+        ids = [r[0] for r in rows]
+        cursor.execute(ATTENDANCE_SQL, [ids])
+        attendance = cursor.fetchall()
+        cursor.execute(ITEMS_SQL, [ids])
+        items = cursor.fetchall()
+    by_meeting = {r[0]: {"attendance": [], "items": []} for r in rows}
+    school_of = {r[0]: r[1] for r in rows}
+    for a in attendance:
+        by_meeting[a[0]]["attendance"].append(
+            {
+                "id": a[1],
+                "person": a[2],
+                "kind": a[3],
+                "kind_label": LABELS["kind"][a[3]],
+                "status": a[4],
+                "status_label": LABELS["attendance"].get(a[4], ""),
+                "leave_reason": a[5],
+                "updated_at": _iso(a[6]),
+            }
+        )
+    for i in items:
+        by_meeting[i[0]]["items"].append(
+            {
+                "id": i[1],
+                "meeting": i[0],
+                "school": school_of[i[0]],
+                "order": i[2],
+                "title": i[3],
+                "proposer": i[4],
+                "category": i[5],
+                "category_label": LABELS["item_category"][i[5]],
+                "touches_staff_interests": i[6],
+                "is_confidential": i[7],
+                "redacted": False,
+                "pre_communications": i[8],
+                "gate_override_reason": i[9],
+                "secretary_spoke_last": i[10],
+                "votes_for": i[11],
+                "votes_against": i[12],
+                "votes_abstain": i[13],
+                "votes": [{"person": int(p), "choice": c, "choice_label": LABELS["choice"][c]} for p, c in i[14] or []],
+                "recusals": [{"person": int(p), "reason": reason} for p, reason in i[15] or []],
+                "result": i[16],
+                "result_label": LABELS["result"][i[16]],
+                "deferral_reason": i[17],
+                "minutes": i[18],
+                "created_at": _iso(i[19]),
+                "updated_at": _iso(i[20]),
+            }
+        )
+    results = [
+        {
+            "id": r[0],
+            "school": r[1],
+            "body": r[2],
+            "body_label": LABELS["body"][r[2]],
+            "title": r[3],
+            "date": _iso(r[4]),
+            "start_time": _iso(r[5]),
+            "place": r[6],
+            "chair": r[7],
+            "status": r[8],
+            "status_label": LABELS["status"][r[8]],
+            "minutes": r[9],
+            "created_by": r[10],
+            "finalised_by": r[11],
+            "finalised_at": _iso(r[12]),
+            "expected_count": r[13],
+            "present_count": r[14],
+            "item_count": r[15],
+            **by_meeting[r[0]],
+            "created_at": _iso(r[16]),
+            "updated_at": _iso(r[17]),
+        }
+        for r in rows
+    ]
+    return orjson.dumps({"next": None, "previous": None, "results": results})
+
+
+# --- project side -------------------------------------------------------------------------------------
+CLIENT = Client()
+CLIENT.force_login(_common.bench_user())
+
+
+def api_get(url: str, params: dict) -> bytes:
+    response = CLIENT.get(url, params)
+    assert response.status_code == 200, (url, response.status_code, response.content[:300])
+    return response.content
+
+
+def api_sync(url: str, since) -> int:
+    """Follow the cursor pages of an `updated_since` pull to the end; returns the number of rows."""
+    response = CLIENT.get(url, {"updated_since": since.isoformat(), "page_size": 500})
+    rows = 0
+    while True:
+        assert response.status_code == 200, (url, response.status_code)
+        page = response.json()
+        rows += len(page["results"])
+        if not page["next"]:
+            return rows
+        response = CLIENT.get(page["next"])
+
+
+def raw_sync(raw, since) -> int:
+    return len(orjson.loads(raw(1_000_000, since))["results"])
+
+
+def main() -> None:
+    rows = []
+    for resource, raw in (("communications", raw_communications), ("meetings", raw_meetings)):
+        url = f"/api/v1/{resource}/"
+        counts = {
+            f"page_{size}": _common.count_queries(lambda size=size, url=url: api_get(url, {"page_size": size}))
+            for size in (100, 500)
+        }
+        project, baseline = _common.side_by_side(
+            lambda url=url: api_get(url, {"page_size": 100}), lambda raw=raw: raw(100), REPS
+        )
+        rows.append(
+            _common.result(
+                f"api_list_{resource}_100",
+                project,
+                baseline,
+                target_ratio=2.0,
+                note=f"GET {url}?page_size=100 (test Client, session auth) vs raw psycopg + orjson of the same rows",
+                query_counts=counts,
+                # Django skips a prefetch query when a page has no related rows at all (no votes, say), so a
+                # page may need a query or two fewer; an N+1 would add hundreds between 100 and 500 rows.
+                query_count_constant=counts["page_500"] <= counts["page_100"] + 2,
+            )
+        )
+
+    latest = Communication.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
+    since = latest - timedelta(days=1)
+
+    def project_sync() -> int:
+        return api_sync("/api/v1/communications/", since) + api_sync("/api/v1/meetings/", since)
+
+    def baseline_sync() -> int:
+        return raw_sync(raw_communications, since) + raw_sync(raw_meetings, since)
+
+    synced = project_sync()
+    assert synced == baseline_sync(), "the project and the baseline must pull the same rows"
+    project, baseline = _common.side_by_side(project_sync, baseline_sync, REPS)
+    rows.append(
+        _common.result(
+            "api_sync_one_day",
+            project,
+            baseline,
+            target_ratio=2.0,
+            note=f"updated_since = last change − 1 day: {synced} communications and meetings, pages of 500",
+            rows=synced,
+        )
+    )
+    _common.write_results(ARGS.out, rows)
+
+
+if __name__ == "__main__":
+    main()

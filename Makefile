@@ -8,12 +8,14 @@ PORT ?= 8000
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils
 DEV_ENV := DJANGO_DEBUG=true
 
-.PHONY: help install system-deps run test lint format migrate seed openapi clean
+.PHONY: help install system-deps run test test-browser screenshots lint audit format migrate seed openapi clean load api-fuzz bench bench-quick
 
 help:
 	@echo "make run    — 安装依赖、迁移数据库、载入演示数据并在 http://$(HOST):$(PORT)/ 启动门户"
-	@echo "make test   — 安装依赖并运行全部测试"
+	@echo "make test   — 安装依赖并运行全部测试（浏览器测试除外）"
+	@echo "make test-browser — 用 Chromium 运行浏览器测试（缺少时自动安装 chromium）"
 	@echo "make lint   — ruff 代码检查与格式检查"
+	@echo "make audit  — pip-audit 检查已安装依赖的已知漏洞（无法联网时给出警告）"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,11 +46,25 @@ run: seed
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not browser"
+
+# Real-browser tests (tests/browser/): Playwright drives Debian's Chromium, installed here when missing.
+test-browser: install
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES=chromium
+	$(BIN)/pytest -q -m browser tests/browser
+
+# Screenshots of the main pages at desktop and phone widths, with the demo data, into docs/screenshots/.
+screenshots: install
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES=chromium
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q -m browser tests/browser/test_screenshots.py
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Known vulnerabilities in the installed pinned dependencies (pip-audit); warns (exit 0) when offline.
+audit: install
+	.ci/pip-audit
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -56,6 +72,34 @@ format: install
 
 openapi: install
 	$(DEV_ENV) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+# schemathesis against /api/v1/schema/ on gunicorn (127.0.0.1:8765, DEBUG off) with a school's write token and a
+# district's read-only token; fails on any 5xx or undocumented answer. Throwaway SQLite database, or PostgreSQL
+# with DATABASE_URL=postgres://…/<new database name> (created and dropped). Knobs: see .ci/api-fuzz.
+api-fuzz: install
+	.ci/api-fuzz
+
+# Write load through the API (bench/load_writes.py): 20 clients for 60 s against gunicorn on 127.0.0.1:8772, then
+# every accepted write is checked in the database. Needs DATABASE_URL (PostgreSQL, populated) and Redis (db 11).
+load: install
+	@$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python bench/load_writes.py --out $${LOAD_OUT:-var/load-writes.json}
+
+# Benchmarks (bench/README.md, results in docs/benchmarks.md): PostgreSQL from DATABASE_URL (default
+# postgres://postgres@127.0.0.1:5432/haidian_bench), dataset generated once (2000 schools × 3 years) and reused.
+# `bench-quick` (CI): 200 schools × 1 year, fails only when a script crashes or a query count grows with data size.
+BENCH_STAMP := $(VENV)/.bench-installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	rm -f $(VENV)/.bench-installed-*
+	touch $(BENCH_STAMP)
+
+bench: install $(BENCH_STAMP)
+	$(BIN)/python bench/run.py
+
+bench-quick: install $(BENCH_STAMP)
+	$(BIN)/python bench/run.py --quick
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -135,7 +135,9 @@ def merge(path: Path, rows: list[dict], scripts_run: set[str]) -> list[dict]:
     return merged
 
 
-def _ms(seconds: float) -> str:
+def _ms(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
     return f"{seconds * 1000:,.1f} ms" if seconds < 10 else f"{seconds:,.1f} s"
 
 
@@ -157,13 +159,26 @@ def table(rows: list[dict], info: dict, params: dict) -> str:
         if counts is not None:
             shown += " (constant)" if row.get("query_count_constant") else " (GROWS)"
         lines.append(
-            f"| `{row['name']}` | {_ms(row['project_s'])} | {_ms(row['baseline_s'])} | {row['ratio']:.2f}× | "
-            f"≤ {row['target_ratio']}× | {'✅' if row['met'] else '❌'} | {row['repetitions']} | {shown} |"
+            f"| `{row['name']}` | {_ms(row['project_s'])} | {_ms(row['baseline_s'])} | {_ratio(row)} | "
+            f"{_target(row)} | {_met(row, '✅', '❌')} | {row['repetitions']} | {shown} |"
         )
     lines += ["", "Notes per benchmark:", ""]
     lines += [f"- `{row['name']}`: {row.get('note', '')}" for row in rows]
     lines.append(TABLE_END)
     return "\n".join(lines)
+
+
+def _ratio(row: dict) -> str:
+    return "—" if row.get("ratio") is None else f"{row['ratio']:.2f}×"
+
+
+def _target(row: dict) -> str:
+    return "—" if row.get("target_ratio") is None else f"≤ {row['target_ratio']}×"
+
+
+def _met(row: dict, yes: str, no: str) -> str:
+    """Reference rows (e.g. the one-worker district PDF) have no target: neither met nor missed."""
+    return "—" if row.get("met") is None else (yes if row["met"] else no)
 
 
 def write_doc(text: str) -> None:
@@ -196,9 +211,7 @@ def main() -> int:
         write_doc(table(merged, info, params))
     print(f"[bench] 结果写入 {path.relative_to(ROOT)}；总用时 {time.monotonic() - started:.0f} 秒", flush=True)
     for row in rows:
-        print(
-            f"  {row['name']}: ratio {row['ratio']:.2f} (≤ {row['target_ratio']}) {'met' if row['met'] else 'NOT met'}"
-        )
+        print(f"  {row['name']}: ratio {_ratio(row)} (target {_target(row)}) {_met(row, 'met', 'NOT met')}")
     if crashed:
         print(f"[bench] 失败的脚本：{', '.join(crashed)}", flush=True)
     if growing:

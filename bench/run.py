@@ -156,8 +156,8 @@ def table(rows: list[dict], info: dict, params: dict) -> str:
     for row in rows:
         counts = row.get("query_counts")
         shown = ", ".join(f"{k}: {v}" for k, v in counts.items()) if counts else "—"
-        if counts is not None:
-            shown += " (constant)" if row.get("query_count_constant") else " (GROWS)"
+        if row.get("query_count_constant") is not None:
+            shown += " (constant)" if row["query_count_constant"] else " (GROWS)"
         lines.append(
             f"| `{row['name']}` | {_ms(row['project_s'])} | {_ms(row['baseline_s'])} | {_ratio(row)} | "
             f"{_target(row)} | {_met(row, '✅', '❌')} | {row['repetitions']} | {shown} |"

@@ -1,9 +1,34 @@
+import datetime
+
 import django_filters
+from django import forms
+from django_filters.fields import IsoDateTimeField
+
+# Real time zones lie between UTC-12:00 and UTC+14:00; PostgreSQL refuses offsets beyond ±15:59.
+MAX_UTC_OFFSET = datetime.timedelta(hours=14)
+
+
+class SyncDateTimeField(IsoDateTimeField):
+    """An ISO 8601 instant a database can compare with: a real UTC offset and a UTC value inside years 1–9999."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None:
+            return None
+        offset = result.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise forms.ValidationError("时区偏移超出范围（应在 -12:00 到 +14:00 之间）。", code="invalid")
+        try:
+            return result.astimezone(datetime.UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError("时间超出可表示的范围。", code="invalid") from None
+
+
+class SyncDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = SyncDateTimeField
 
 
 class SyncFilterSet(django_filters.FilterSet):
     """Every list can be pulled incrementally: rows changed after `updated_since` (ISO 8601)."""
 
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gt", label="更新时间晚于（ISO 8601）"
-    )
+    updated_since = SyncDateTimeFilter(field_name="updated_at", lookup_expr="gt", label="更新时间晚于（ISO 8601）")

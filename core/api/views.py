@@ -15,6 +15,7 @@ from ..models import Tombstone
 from ..scope import restrict
 from ..tokens import api_token_create
 from .exceptions import DEFAULT_MESSAGES
+from .filters import SyncDateTimeFilter
 from .pagination import ApiCursorPagination
 from .serializers import TokenRequestSerializer, TokenSerializer, TombstoneSerializer
 
@@ -43,7 +44,7 @@ class TokenObtainView(APIView):
 
 
 class TombstoneFilter(django_filters.FilterSet):
-    updated_since = django_filters.IsoDateTimeFilter(field_name="deleted_at", lookup_expr="gt", label="删除时间晚于")
+    updated_since = SyncDateTimeFilter(field_name="deleted_at", lookup_expr="gt", label="删除时间晚于")
     model = django_filters.CharFilter(label="对象类型，如 meetings.vote")
 
     class Meta:

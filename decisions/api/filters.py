@@ -4,7 +4,7 @@ school, 学区 or 集团 outside it simply yields no rows."""
 import django_filters
 from django.db.models import Q
 
-from core.api.filters import SyncFilterSet
+from core.api.filters import SyncDateTimeFilter, SyncFilterSet
 from schools.models import EducationGroup, School, SchoolDistrict
 
 from ..choices import DecisionStatus, FindingSeverity, MatterCategory, TaskStatus, Tier
@@ -104,7 +104,7 @@ class FindingFilter(SchoolScopedFilter):
     rule = django_filters.ChoiceFilter(choices=_rule_choices, label="规则代码")
     severity = django_filters.ChoiceFilter(choices=FindingSeverity.choices, label="级别")
     open = django_filters.BooleanFilter(field_name="resolved_at", lookup_expr="isnull", label="未整改")
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = SyncDateTimeFilter(
         method="filter_updated_since", label="最近检查或整改时间晚于（ISO 8601）"
     )
 

@@ -187,3 +187,44 @@ def test_pdf_download_errors_are_json_not_labelled_pdf(secretary_a, school_a, ap
             response = client.get(url, extra, HTTP_ACCEPT="application/pdf")
             assert response.status_code == 404 and response["Content-Type"] == "application/json"
             conforms(schema, "get", "/api/v1/report-runs/{id}/download/", response)
+
+
+# --- 500: `updated_since` instants the database cannot compare with ----------------------------------------------
+def _sync_lists(schema) -> list[str]:
+    return sorted(
+        path
+        for path, item in schema.raw_schema["paths"].items()
+        if "get" in item and any(p["name"] == "updated_since" for p in item["get"].get("parameters", []))
+    )
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        "9843-12-14T22:00:02-20:14",  # offset beyond ±14:00 (PostgreSQL refuses beyond ±15:59)
+        "0018-10-23T18:48:22.27+20:20",
+        "0001-01-01T00:00:00+05:00",  # before year 1 in UTC
+        "9999-12-31T23:59:59-05:00",  # after year 9999 in UTC
+        "2026-13-01T00:00:00Z",
+    ],
+)
+def test_updated_since_out_of_range_is_a_400_on_every_list(instant, district_viewer, api, schema, school_a):
+    client = api(district_viewer)
+    paths = _sync_lists(schema)
+    assert len(paths) >= 10, paths
+    for path in paths:
+        response = client.get(path, {"updated_since": instant})
+        assert response.status_code == 400, (path, response.status_code)
+        assert "updated_since" in response.json()["fields"], path
+        conforms(schema, "get", path, response)
+
+
+def test_updated_since_keeps_real_offsets(district_viewer, api, school_a):
+    client = api(district_viewer)
+    school_a.save()  # updated now
+    changed = timezone.now()
+    before = (changed - datetime.timedelta(minutes=1)).astimezone(datetime.timezone(datetime.timedelta(hours=-12)))
+    after = (changed + datetime.timedelta(minutes=1)).astimezone(datetime.timezone(datetime.timedelta(hours=14)))
+    codes = lambda since: [row["code"] for row in client.get("/api/v1/schools/", {"updated_since": since.isoformat()}).json()["results"]]  # noqa: E731
+    assert school_a.code in codes(before)
+    assert codes(after) == []

@@ -16,7 +16,7 @@ from schools.models import Person, School
 from schools.selectors import memberships_on
 
 from ..choices import AttendanceKind, AttendanceStatus, ItemResult, MeetingStatus
-from ..models import AgendaItem, Attendance, Meeting
+from ..models import AgendaItem, Attendance, Meeting, Vote
 from ._common import require_edit, require_finalise
 
 MEETING_FINALISED = "会议纪要已定稿，不能修改；如需更正，请提交更正记录。"
@@ -107,6 +107,22 @@ def meeting_update(*, user: User, meeting: Meeting, **changes) -> Meeting:
 
 
 @transaction.atomic
+def _refuse_absent_voters(meeting: Meeting, members: dict[int, Attendance]) -> None:
+    """A member who voted on an item was present: marking them 请假 / 缺席 would leave votes the quorum and the
+    record cannot account for. The item's votes are re-recorded (or the item deferred) first."""
+    absent = {pid for pid, a in members.items() if a.status != AttendanceStatus.PRESENT}
+    voted = (
+        Vote.objects.filter(item__meeting=meeting, person_id__in=absent)
+        .values_list("person__name", "item__title")
+        .order_by("person__name", "item__order", "item__pk")
+    )
+    errors = [
+        f"{name}已参加议题“{title}”的表决，不能登记为请假或缺席；请先重新登记该议题的表决。" for name, title in voted
+    ]
+    if errors:
+        raise ValidationError(errors)
+
+
 def meeting_record_attendance(
     *,
     user: User,
@@ -136,6 +152,7 @@ def meeting_record_attendance(
         errors.append("应到成员不能同时登记为列席人员。")
     if errors:
         raise ValidationError(errors)
+    _refuse_absent_voters(meeting, members)
     for attendance in members.values():
         attendance.updated_at = timezone.now()
     bulk_update_with_history(

@@ -268,6 +268,29 @@ class TestVotes:
         assert (item.votes_for, item.votes_against, item.votes_abstain) == (3, 1, 0)
         assert item.votes.count() == 4
 
+    def test_a_voter_cannot_be_marked_absent_until_the_votes_are_re_recorded(self, clerk_a, held_meeting, committee_a):
+        item = self._item(clerk_a, held_meeting)
+        voter, other = committee_a.party[0], committee_a.party[1]
+        services.agenda_item_record_votes(
+            user=clerk_a,
+            item=item,
+            votes={voter.pk: VoteChoice.FOR, other.pk: VoteChoice.FOR},
+            secretary_spoke_last=True,
+        )
+        with pytest.raises(ValidationError, match=f"{voter.name}已参加议题“校园绿化方案”的表决"):
+            services.meeting_record_attendance(
+                user=clerk_a, meeting=held_meeting, statuses={voter.pk: (AttendanceStatus.ABSENT, "")}
+            )
+        assert held_meeting.attendance.get(person=voter).status == AttendanceStatus.PRESENT
+
+        services.agenda_item_record_votes(
+            user=clerk_a, item=item, votes={other.pk: VoteChoice.FOR}, secretary_spoke_last=True
+        )
+        services.meeting_record_attendance(
+            user=clerk_a, meeting=held_meeting, statuses={voter.pk: (AttendanceStatus.ABSENT, "")}
+        )
+        assert held_meeting.attendance.get(person=voter).status == AttendanceStatus.ABSENT
+
     def test_majority_of_present_but_not_of_expected_fails(self, clerk_a, held_meeting, committee_a):
         item = self._item(clerk_a, held_meeting)
         item = services.agenda_item_record_votes(user=clerk_a, item=item, totals=(2, 1, 1), secretary_spoke_last=True)

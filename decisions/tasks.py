@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from .rules import run_rules
+from .services.evidence_files import evidence_sweep
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -16,3 +17,10 @@ def check_compliance_all() -> dict:
     """Nightly run over every school."""
     summary = run_rules()
     return {"opened": summary.opened, "resolved": summary.resolved, "open": summary.open_total}
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_evidence_files() -> dict:
+    """Nightly: remove evidence files left by uploads whose transaction rolled back."""
+    result = evidence_sweep()
+    return {"checked": result.checked, "removed": len(result.removed)}

@@ -119,6 +119,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "decisions.tasks.check_compliance_all",
         "schedule": crontab(hour=1, minute=30),
     },
+    "nightly-evidence-sweep": {  # files left by evidence uploads whose transaction rolled back
+        "task": "decisions.tasks.sweep_evidence_files",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 # Re-run the compliance rules for a school after each write that may change its findings.
 COMPLIANCE_CHECK_ON_WRITE = env_bool("COMPLIANCE_CHECK_ON_WRITE", True)
@@ -166,6 +170,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Scope-wide figures (dashboard aggregates, list counts) are cached under the data version (core.dataversion),
+# which every write changes; this TTL is only a safety net.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 600)
 
 # --- Authentication -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

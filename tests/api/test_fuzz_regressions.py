@@ -225,6 +225,10 @@ def test_updated_since_keeps_real_offsets(district_viewer, api, school_a):
     changed = timezone.now()
     before = (changed - datetime.timedelta(minutes=1)).astimezone(datetime.timezone(datetime.timedelta(hours=-12)))
     after = (changed + datetime.timedelta(minutes=1)).astimezone(datetime.timezone(datetime.timedelta(hours=14)))
-    codes = lambda since: [row["code"] for row in client.get("/api/v1/schools/", {"updated_since": since.isoformat()}).json()["results"]]  # noqa: E731
+
+    def codes(since):
+        rows = client.get("/api/v1/schools/", {"updated_since": since.isoformat()}).json()["results"]
+        return [row["code"] for row in rows]
+
     assert school_a.code in codes(before)
     assert codes(after) == []

@@ -6,20 +6,20 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from core.filters import add_period, group_filter, level_filter, scoped_districts, scoped_schools
+from core.filters import ScopedFilterSet, add_period, group_filter, level_filter, school_choice_filter, scoped_districts
 from meetings.filters import MonthFilter, next_month
 
 from .choices import SANZHONG_YIDA_CATEGORIES, DecisionStatus, MatterCategory, Tier
 from .models import Decision
 
 
-class DecisionFilter(django_filters.FilterSet):
+class DecisionFilter(ScopedFilterSet):
     xuequ = django_filters.ModelChoiceFilter(
         label="学区", field_name="school__district", queryset=scoped_districts, empty_label="全部学区"
     )
     group = group_filter()
     level = level_filter()
-    school = django_filters.ModelChoiceFilter(label="学校", queryset=scoped_schools, empty_label="全部学校")
+    school = school_choice_filter()
     sanzhong = django_filters.ChoiceFilter(
         label="事项范围", choices=[("yes", "三重一大事项")], empty_label="全部事项", method="filter_sanzhong"
     )

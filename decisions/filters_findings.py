@@ -4,31 +4,25 @@ the month first seen. Bad values are form errors shown next to the field, never 
 import datetime
 
 import django_filters
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.filters import district_filter, group_filter, level_filter, scoped_schools
+from core.filters import ScopedFilterSet, district_filter, group_filter, level_filter, school_choice_filter
 from meetings.filters import MonthFilter, next_month
-from schools.models import School
 
 from .choices import FindingSeverity
 from .models import Finding
 from .selectors import rule_titles
 
 
-def _scoped_schools(request) -> QuerySet[School]:
-    return scoped_schools(request).order_by("code")
-
-
 def _rule_choices() -> list[tuple[str, str]]:
     return [(code, f"{title}（{code}）") for code, title in rule_titles().items()]
 
 
-class FindingFilter(django_filters.FilterSet):
+class FindingFilter(ScopedFilterSet):
     district = district_filter()
     group = group_filter()
     level = level_filter()
-    school = django_filters.ModelChoiceFilter(label="学校", queryset=_scoped_schools, empty_label="全部学校")
+    school = school_choice_filter()
     rule = django_filters.ChoiceFilter(label="规则", choices=_rule_choices, empty_label="全部规则")
     severity = django_filters.ChoiceFilter(label="级别", choices=FindingSeverity.choices, empty_label="全部级别")
     month = MonthFilter(label="首次发现月份", method="filter_month")

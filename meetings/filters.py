@@ -8,7 +8,15 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.filters import add_period, district_filter, group_filter, level_filter, scoped_schools
+from core.filters import (
+    ScopedFilterSet,
+    add_period,
+    district_filter,
+    group_filter,
+    level_filter,
+    school_choice_filter,
+    scoped_schools,
+)
 from schools.models import Person
 
 from .choices import CommunicationCategory, CommunicationOutcome
@@ -61,11 +69,11 @@ class LeaderFilter(django_filters.ModelChoiceFilter):
     field_class = LeaderChoiceField
 
 
-class CommunicationFilter(django_filters.FilterSet):
+class CommunicationFilter(ScopedFilterSet):
     district = district_filter()
     group = group_filter()
     level = level_filter()
-    school = django_filters.ModelChoiceFilter(label="学校", queryset=scoped_schools, empty_label="全部学校")
+    school = school_choice_filter()
     participant = LeaderFilter(
         label="搭档成员", field_name="participants", queryset=_scoped_leaders, empty_label="全部人员"
     )

@@ -3,7 +3,7 @@
 import django_filters
 from django import forms
 
-from core.filters import add_period, district_filter, group_filter, level_filter
+from core.filters import ScopedFilterSet, add_period, district_filter, group_filter, level_filter
 from schools.choices import MeetingBody
 from schools.models import School
 
@@ -11,7 +11,7 @@ from .choices import MeetingStatus
 from .models import Meeting
 
 
-class MeetingFilter(django_filters.FilterSet):
+class MeetingFilter(ScopedFilterSet):
     district = district_filter()
     group = group_filter()
     level = level_filter()
@@ -34,7 +34,7 @@ class MeetingFilter(django_filters.FilterSet):
         """`schools`: the schools the user may see (the choices of the school filter)."""
         super().__init__(data, queryset, **kwargs)
         if schools is not None:
-            self.filters["school"].queryset = schools
+            self.filters["school"].queryset = schools.select_related(None).only("pk", "code", "name")
 
     def filter_month(self, queryset, name, value):
         return queryset.filter(date__year=value.year, date__month=value.month)

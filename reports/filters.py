@@ -6,6 +6,7 @@ from datetime import date
 from django import forms
 from django.db.models import QuerySet
 
+from core.filters import use_fast_selects
 from core.models import User
 from core.scope import restrict
 from schools.choices import SchoolLevel
@@ -68,6 +69,7 @@ class DashboardFilterForm(forms.Form):
         self.fields["level"] = forms.ChoiceField(
             label="学段", required=False, choices=[("", "全部学段"), *SchoolLevel.choices]
         )
+        use_fast_selects(self)
 
     def _clean_date(self, name: str) -> date | None:
         value = self.cleaned_data.get(name)

@@ -1,11 +1,13 @@
 import django_filters
 from django.db.models import Q
 
+from core.filters import ScopedFilterSet
+
 from .choices import SchoolLevel
 from .models import EducationGroup, School, SchoolDistrict
 
 
-class SchoolFilter(django_filters.FilterSet):
+class SchoolFilter(ScopedFilterSet):
     q = django_filters.CharFilter(label="名称或代码", method="filter_q")
     district = django_filters.ModelChoiceFilter(
         label="学区", queryset=SchoolDistrict.objects.all(), empty_label="全部学区"

@@ -1,11 +1,11 @@
 """School list and detail, person detail. Views stay thin: selectors do the reading and scoping."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from core.exports import wants_xlsx
+from core.paging import CachedCountPaginator
 
 from . import selectors
 from .exports import school_list_xlsx
@@ -21,7 +21,7 @@ def school_list(request):
     school_filter = SchoolFilter(request.GET, queryset=schools)
     if wants_xlsx(request):
         return school_list_xlsx(school_filter)
-    page = Paginator(school_filter.qs, 50).get_page(request.GET.get("page"))
+    page = CachedCountPaginator(school_filter.qs, 50).get_page(request.GET.get("page"))
     pairs = selectors.pairs_on(schools=page.object_list, on=timezone.localdate())
     rows = [(school, pairs[school.pk]) for school in page.object_list]
     return render(request, "schools/school_list.html", {"filter": school_filter, "page": page, "rows": rows})

@@ -8,6 +8,15 @@ from tests.factories import SchoolDistrictFactory, SchoolFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: no figure cached by another test (core.dataversion)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """Password hashing is deliberately slow; tests do not need that."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -23,6 +23,8 @@ from django.core.serializers.python import Deserializer as PythonDeserializer
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from core import dataversion
+
 from . import DATABASE_FILE, MEDIA_DIR
 from .common import BackupError, Log, copy_with_digest, dumped_models, read_manifest, safe_relative, sha256_of
 
@@ -166,6 +168,7 @@ def _load_database(directory: Path, manifest: dict, using: str, log: Log) -> Non
                 cursor.execute(statement)
         _check_counts(manifest, using)
     ContentType.objects.clear_cache()
+    dataversion.bump()  # rows loaded in bulk send no signal
     log(f"数据库：已载入 {sum(counts.values())} 行（{len(counts)} 张表），各表行数与清单一致")
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core import dataversion
 from core.models import DemoDataset, User
 from decisions.models import (
     Consultation,
@@ -994,4 +995,5 @@ def generate(
             with connection.cursor() as cursor:
                 cursor.execute('ANALYZE "decisions_finding"')
     DemoDataset.objects.create(note=marker_note(schools=schools, years=years, seed=seed, today=today))
+    dataversion.bump()  # rows written by COPY send no signal
     return counts

@@ -7,6 +7,8 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from core.dataversion import bump_on_commit
+
 from ..models import Finding
 from .base import RULES, Breach, Context, PolicyBook
 
@@ -50,6 +52,8 @@ def _sync(code: str, breaches: list[Breach], ctx: Context, now) -> tuple[int, in
     gone = [f.pk for identity, f in current.items() if identity not in found]
     existing.filter(pk__in=gone).update(resolved_at=now)
     existing.exclude(pk__in=gone).exclude(last_seen=now).update(last_seen=now)
+    if new or changed or gone:  # bulk writes send no signal: cached figures (open findings) must refresh
+        bump_on_commit()
     return len(new), len(gone)
 
 

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +20,7 @@ from core.errors import NotAllowedError, RecordFinalisedError
 from core.exports import wants_xlsx
 from core.models import Role, User
 from core.pages import errors_to_form, forbidden
+from core.paging import CachedCountPaginator
 from core.scope import can_edit_school_records, can_finalise_school_records
 from meetings import selectors as meeting_selectors
 from meetings.choices import ItemResult
@@ -188,7 +188,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
     decision_filter = DecisionFilter(request.GET, queryset=decisions, request=request)
     if wants_xlsx(request):
         return decision_list_xlsx(decision_filter)
-    page = Paginator(decision_filter.qs, 50).get_page(request.GET.get("page"))
+    page = CachedCountPaginator(decision_filter.qs, 50).get_page(request.GET.get("page"))
     context = {"filter": decision_filter, "page": page, "can_create": may_register(request.user)}
     return render(request, "decisions/decision_list.html", context)
 

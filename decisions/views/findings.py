@@ -8,7 +8,6 @@ these pages only read.
 from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from core.exports import wants_xlsx
+from core.paging import CachedCountPaginator
 from schools import selectors as school_selectors
 from schools.models import School
 
@@ -152,7 +152,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     finding_filter = FindingFilter(request.GET, queryset=findings, request=request)
     if wants_xlsx(request):
         return finding_list_xlsx(finding_filter)
-    page = Paginator(finding_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CachedCountPaginator(finding_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": finding_filter,
         "page": page,
@@ -172,7 +172,7 @@ def finding_resolved_list(request: HttpRequest) -> HttpResponse:
         .order_by("-resolved_at", "-pk")
     )
     finding_filter = FindingFilter(request.GET, queryset=findings, request=request)
-    page = Paginator(finding_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CachedCountPaginator(finding_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filter": finding_filter, "page": page, "rows": _rows(page.object_list)}
     return render(request, "decisions/finding_resolved_list.html", context)
 

@@ -9,6 +9,7 @@ from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from core import dataversion
 from core.models import User
 from decisions.triggers import recheck_school
 from schools.choices import MeetingBody
@@ -37,6 +38,7 @@ GATE_MESSAGE = (
 def _touch_meeting(meeting_id: int) -> None:
     """A meeting embeds its items (API, reports): any item change is a change of the meeting for sync and ETags."""
     Meeting.objects.filter(pk=meeting_id).update(updated_at=timezone.now())
+    dataversion.bump_on_commit()  # votes and recusals are bulk-created: no model signal
 
 
 def _meeting_start(meeting: Meeting) -> datetime:

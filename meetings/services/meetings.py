@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core import dataversion
 from core.errors import RecordFinalisedError
 from core.models import Amendment, User
 from core.services import amendment_create
@@ -172,6 +173,7 @@ def meeting_record_attendance(
     # The attendance is part of the meeting record: its ETag and `updated_since` sync must see the change.
     meeting.updated_at = timezone.now()
     Meeting.objects.filter(pk=meeting.pk).update(updated_at=meeting.updated_at)
+    dataversion.bump_on_commit()  # bulk writes above send no model signal
     recheck_school(meeting.school_id)
     return meeting
 

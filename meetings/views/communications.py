@@ -11,7 +11,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from core.errors import NotAllowedError, RecordFinalisedError
 from core.exports import wants_xlsx
 from core.models import Role, User
 from core.pages import errors_to_form, forbidden
+from core.paging import CachedCountPaginator
 from core.scope import can_edit_school_records, can_finalise_school_records
 from schools import selectors as school_selectors
 
@@ -112,7 +112,7 @@ def communication_list(request: HttpRequest) -> HttpResponse:
     communication_filter = CommunicationFilter(request.GET, queryset=communications, request=request)
     if wants_xlsx(request):
         return communication_list_xlsx(communication_filter)
-    page = Paginator(communication_filter.qs, 50).get_page(request.GET.get("page"))
+    page = CachedCountPaginator(communication_filter.qs, 50).get_page(request.GET.get("page"))
     can_create = request.user.is_superuser or request.user.role in LOGGING_ROLES
     context = {"filter": communication_filter, "page": page, "can_create": can_create}
     return render(request, "meetings/communication_list.html", context)

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import NotAllowedError, RecordFinalisedError
 from core.exports import wants_xlsx
 from core.models import User
+from core.paging import CachedCountPaginator
 from core.scope import can_edit_school_records, can_finalise_school_records
 from schools import selectors as school_selectors
 from schools.choices import MeetingBody
@@ -145,7 +145,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     )
     if wants_xlsx(request):
         return meeting_list_xlsx(meeting_filter)
-    page = Paginator(meeting_filter.qs, 50).get_page(request.GET.get("page"))
+    page = CachedCountPaginator(meeting_filter.qs, 50).get_page(request.GET.get("page"))
     context = {"filter": meeting_filter, "page": page, "can_create": editable_schools(user).exists()}
     return render(request, "meetings/meeting_list.html", context)
 

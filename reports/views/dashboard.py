@@ -195,7 +195,7 @@ def district_dashboard(request: HttpRequest) -> HttpResponse:
     if _sends_to_school(user):
         return redirect("school_dashboard", pk=user.school_id) if user.school_id else redirect("school_list")
     form = DashboardFilterForm(request.GET, user=user, today=timezone.localdate())
-    dashboard = selectors.district_dashboard(user=user, scope=form.scope())
+    dashboard = selectors.cached_district_dashboard(user=user, scope=form.scope())
     if wants_xlsx(request):
         return district_dashboard_xlsx(form, dashboard)
     links = Links(dashboard.scope)

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
+from core import dataversion
 from core.models import User
 
 from ..models import Appointment, EducationGroup, Person, School, SchoolDistrict
@@ -148,6 +149,7 @@ def _write(parsed: _Parsed, existing: _Existing, user: User) -> ImportResult:
             errors = _recheck_appointments(written)
             if errors:
                 raise _Rollback(errors)
+            dataversion.bump_on_commit()  # bulk writes send no signal
     except _Rollback as rollback:
         return ImportResult(errors=rollback.errors)
     except IntegrityError:

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core import dataversion
 from schools.demo import DEFAULT_PASSWORD, seed_demo
 
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         if not password:
             raise CommandError("密码不能为空。")
         counts = seed_demo(password=password)
+        dataversion.bump()  # the demo data is written in bulk (no signals)
         self.stdout.write(
             self.style.SUCCESS(
                 "演示数据已就绪："

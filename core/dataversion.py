@@ -1,0 +1,129 @@
+"""The "data version": one token in the cache that changes whenever project data changes, so that cached
+scope-wide figures (dashboard aggregates, list counts) keyed by it are never served after a change.
+
+- `current()` gives the token (a new random one when the cache has none: after a flush, an eviction, or with
+  Redis down — then every key misses and figures are computed, never stale).
+- `bump()` replaces it. Writers call `bump_on_commit()`: it bumps at once (the writing transaction's own
+  later reads see a new version) and again when the transaction commits (a reader that cached the old rows
+  under the new version between the two is invalidated).
+- `connect()` (from `CoreConfig.ready`) wires post_save, post_delete and m2m_changed of every model of the
+  data apps to `bump_on_commit()`. Paths that send no signal (`bulk_create`, `bulk_update`, queryset
+  `update()`, COPY, raw SQL, loading a backup) call `bump()` / `bump_on_commit()` themselves.
+- `cached(key_parts, compute)` reads through the cache under the current version, with a bounded TTL
+  (settings.DASHBOARD_CACHE_SECONDS) as a safety net.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+
+KEY = "dataversion"
+PREFIX = "dv"
+DATA_APPS = ("schools", "meetings", "decisions", "reports", "core")
+# Models whose rows feed no cached figure: logs, accounts (a user's scope is part of every key, not data),
+# tokens, sync tombstones (written with a delete, which bumps anyway), report-run progress, the dataset marker
+# (the generator bumps itself).
+UNTRACKED = frozenset(
+    {"core.auditevent", "core.user", "core.apitoken", "core.tombstone", "core.demodataset", "reports.reportrun"}
+)
+T = TypeVar("T")
+
+
+def _new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def current() -> str:
+    """The current data version (created when missing)."""
+    version = cache.get(KEY)
+    if version is None:
+        # add(): two processes creating it at once agree on one token; with Redis down every read misses.
+        cache.add(KEY, _new_token(), timeout=None)
+        version = cache.get(KEY) or _new_token()
+    return str(version)
+
+
+def bump() -> None:
+    """A new data version: every figure cached under the previous one is unreachable from now on."""
+    cache.set(KEY, _new_token(), timeout=None)
+
+
+def _scheduled(connection) -> bool:
+    return any(entry[1] is bump for entry in connection.run_on_commit)
+
+
+def bump_on_commit(using: str | None = None) -> None:
+    """Bump now and once more when the current transaction commits (at once when there is none)."""
+    bump()
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block and not _scheduled(connection):
+        transaction.on_commit(bump, using=using)
+
+
+def user_scope(user) -> tuple:
+    """What decides which rows `user` sees (`core.scope.school_filter`): part of every per-user cache key."""
+    if not user.is_authenticated or not user.is_active:
+        return ("none",)
+    return (user.role, user.is_superuser, user.school_id, user.school_district_id)
+
+
+def cache_key(*parts: object) -> str:
+    """A cache key for `parts` under the current data version."""
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return f"{PREFIX}:{current()}:{digest}"
+
+
+def cached(parts: Iterable[object], compute: Callable[[], T]) -> T:
+    """`compute()` read through the cache under the current data version and `parts` (scope, filters, day)."""
+    key = cache_key(*parts)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=settings.DASHBOARD_CACHE_SECONDS)
+    return value
+
+
+# --- signals -----------------------------------------------------------------------------------------------
+def _on_change(sender, using=None, **kwargs) -> None:
+    if kwargs.get("raw"):  # fixtures loading (loaddata); the loader bumps once
+        return
+    bump_on_commit(using)
+
+
+def _on_m2m(sender, action: str, using=None, **kwargs) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        bump_on_commit(using)
+
+
+def tracked_models() -> list:
+    """The models whose changes bump the version (auto-created m2m tables included, history tables not)."""
+    models = []
+    for label in DATA_APPS:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            if model._meta.label_lower in UNTRACKED or model.__name__.startswith("Historical"):
+                continue
+            models.append(model)
+    return models
+
+
+def _on_migrate(sender, **kwargs) -> None:
+    bump()  # data migrations write without model signals
+
+
+def connect() -> None:
+    post_migrate.connect(_on_migrate, dispatch_uid="dataversion-migrate")
+    # Per model, not global receivers: a global post_delete receiver would stop Django's fast deletes of
+    # every other model.
+    for model in tracked_models():
+        uid = f"dataversion-{model._meta.label_lower}"
+        m2m_changed.connect(_on_m2m, sender=model, dispatch_uid=uid)
+        if not model._meta.auto_created:
+            post_save.connect(_on_change, sender=model, dispatch_uid=uid)
+            post_delete.connect(_on_change, sender=model, dispatch_uid=uid)

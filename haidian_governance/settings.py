@@ -286,7 +286,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.SyncCursorPagination",
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiAutoSchema",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.FastJSONRenderer"],  # DRF's JSON, written by orjson
     "DEFAULT_THROTTLE_CLASSES": [
         "core.api.throttling.TokenRateThrottle",
         "rest_framework.throttling.ScopedRateThrottle",

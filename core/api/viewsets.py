@@ -7,17 +7,23 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from .etag import check_if_match, etag_of
+from .filters import ApiFilterBackend
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
 
 class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
-    """`selector(user=...)` returns what the user may see; anything else is 404."""
+    """`selector(user=...)` returns what the user may see; anything else is 404. `read_selector`, when set, is used
+    for `list` and `retrieve` instead: the same records, loaded only as far as the JSON shape needs (writes and
+    their responses keep `selector`, which the services get their records from)."""
 
     selector = None
+    read_selector = None
+    filter_backends = [ApiFilterBackend]
 
     def get_queryset(self):
-        return type(self).selector(user=self.request.user)
+        selector = type(self).read_selector if self.action in ("list", "retrieve") else None
+        return (selector or type(self).selector)(user=self.request.user)
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()

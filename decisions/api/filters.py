@@ -104,9 +104,7 @@ class FindingFilter(SchoolScopedFilter):
     rule = django_filters.ChoiceFilter(choices=_rule_choices, label="规则代码")
     severity = django_filters.ChoiceFilter(choices=FindingSeverity.choices, label="级别")
     open = django_filters.BooleanFilter(field_name="resolved_at", lookup_expr="isnull", label="未整改")
-    updated_since = SyncDateTimeFilter(
-        method="filter_updated_since", label="最近检查或整改时间晚于（ISO 8601）"
-    )
+    updated_since = SyncDateTimeFilter(method="filter_updated_since", label="最近检查或整改时间晚于（ISO 8601）")
 
     class Meta:
         model = Finding

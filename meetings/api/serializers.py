@@ -4,6 +4,7 @@ inputs of every write, which the views hand to `meetings.services` (the services
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from core.api.fastread import FastReadMixin
 from core.api.serializers import LabelField
 from core.models import Amendment
 from core.scope import restrict
@@ -95,7 +96,7 @@ class MeetingAmendmentInputSerializer(RecordAmendmentInputSerializer):
 
 
 # --- communications -----------------------------------------------------------------------------------
-class CommunicationSerializer(serializers.ModelSerializer):
+class CommunicationSerializer(FastReadMixin, serializers.ModelSerializer):
     category_label = LabelField(source="get_category_display", label="沟通类别名称")
     timing_label = LabelField(source="get_timing_display", label="沟通时机名称")
     outcome_label = LabelField(source="get_outcome_display", label="沟通结果名称")
@@ -154,7 +155,7 @@ class CommunicationWriteSerializer(serializers.Serializer):
 
 
 # --- meetings -------------------------------------------------------------------------------------------
-class AttendanceSerializer(serializers.ModelSerializer):
+class AttendanceSerializer(FastReadMixin, serializers.ModelSerializer):
     # Blank until the attendance is recorded; the schema must allow "" besides the statuses.
     status = serializers.ChoiceField(
         choices=AttendanceStatus.choices, allow_blank=True, read_only=True, label="出席情况（未登记时为空）"
@@ -169,7 +170,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
         extra_kwargs = ID_LABEL
 
 
-class VoteSerializer(serializers.ModelSerializer):
+class VoteSerializer(FastReadMixin, serializers.ModelSerializer):
     choice_label = LabelField(source="get_choice_display", label="表决意见名称")
 
     class Meta:
@@ -178,14 +179,14 @@ class VoteSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RecusalSerializer(serializers.ModelSerializer):
+class RecusalSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = Recusal
         fields = ["person", "reason"]
         read_only_fields = fields
 
 
-class AgendaItemSerializer(serializers.ModelSerializer):
+class AgendaItemSerializer(FastReadMixin, serializers.ModelSerializer):
     """An agenda item; confidential items (干部任免) are redacted for readers outside the school: title and
     texts blanked, proposer, communications, votes per person and recusals left out, counts and result kept."""
 
@@ -234,15 +235,17 @@ class AgendaItemSerializer(serializers.ModelSerializer):
     def get_redacted(self, obj) -> bool:
         return getattr(obj, "redacted", False)
 
-    def to_representation(self, instance):
+    def prepare_instance(self, instance):
         (instance,) = redact_items(user=self.context["request"].user, meeting=instance.meeting, items=[instance])
-        data = super().to_representation(instance)
+        return instance
+
+    def finish_representation(self, instance, data: dict) -> dict:
         if data["redacted"]:
             data.update(proposer=None, touches_staff_interests=None, pre_communications=[], votes=[], recusals=[])
         return data
 
 
-class MeetingSerializer(serializers.ModelSerializer):
+class MeetingSerializer(FastReadMixin, serializers.ModelSerializer):
     body_label = LabelField(source="get_body_display", label="会议类型名称")
     status_label = LabelField(source="get_status_display", label="状态名称")
     expected_count = serializers.IntegerField(read_only=True, label="应到人数")

@@ -120,6 +120,7 @@ class CommunicationViewSet(MeetingsWriteViewSet):
     write_serializer_class = CommunicationWriteSerializer
     filterset_class = CommunicationFilter
     selector = staticmethod(selectors.communication_list)
+    read_selector = staticmethod(selectors.communication_api_list)
 
     def create_object(self, user, data):
         return services.communication_create(user=user, **data)
@@ -176,6 +177,7 @@ class MeetingViewSet(MeetingsWriteViewSet):
     write_serializer_class = MeetingWriteSerializer
     filterset_class = MeetingFilter
     selector = staticmethod(selectors.meeting_detail)
+    read_selector = staticmethod(selectors.meeting_api_list)
 
     def create_object(self, user, data):
         return services.meeting_create(user=user, **data)

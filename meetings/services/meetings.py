@@ -107,7 +107,6 @@ def meeting_update(*, user: User, meeting: Meeting, **changes) -> Meeting:
     return meeting
 
 
-@transaction.atomic
 def _refuse_absent_voters(meeting: Meeting, members: dict[int, Attendance]) -> None:
     """A member who voted on an item was present: marking them 请假 / 缺席 would leave votes the quorum and the
     record cannot account for. The item's votes are re-recorded (or the item deferred) first."""
@@ -124,6 +123,7 @@ def _refuse_absent_voters(meeting: Meeting, members: dict[int, Attendance]) -> N
         raise ValidationError(errors)
 
 
+@transaction.atomic
 def meeting_record_attendance(
     *,
     user: User,

@@ -76,7 +76,7 @@ def test_the_sweep_removes_old_orphans_only(clerk_a, task, media):
 def test_the_nightly_task_sweeps(clerk_a, task, media):
     orphan = _orphan(clerk_a, task)
     _age(orphan, 24)
-    assert sweep_evidence_files.delay().get() == {"checked": 1, "removed": 1}
+    assert sweep_evidence_files.apply().get() == {"checked": 1, "removed": 1}
     assert not orphan.exists()
 
 

@@ -10,7 +10,8 @@ scope-wide figures (dashboard aggregates, list counts) keyed by it are never ser
   data apps to `bump_on_commit()`. Paths that send no signal (`bulk_create`, `bulk_update`, queryset
   `update()`, COPY, raw SQL, loading a backup) call `bump()` / `bump_on_commit()` themselves.
 - `cached(key_parts, compute)` reads through the cache under the current version, with a bounded TTL
-  (settings.DASHBOARD_CACHE_SECONDS) as a safety net.
+  (settings.DASHBOARD_CACHE_SECONDS) as a safety net; 0 turns caching off, the default without Redis, since a
+  process-local cache cannot see another process's bump.
 """
 
 import hashlib
@@ -82,6 +83,8 @@ def cache_key(*parts: object) -> str:
 
 def cached(parts: Iterable[object], compute: Callable[[], T]) -> T:
     """`compute()` read through the cache under the current data version and `parts` (scope, filters, day)."""
+    if settings.DASHBOARD_CACHE_SECONDS <= 0:  # off: no shared cache (see settings)
+        return compute()
     key = cache_key(*parts)
     value = cache.get(key)
     if value is None:

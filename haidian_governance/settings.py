@@ -171,8 +171,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Scope-wide figures (dashboard aggregates, list counts) are cached under the data version (core.dataversion),
-# which every write changes; this TTL is only a safety net.
-DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 600)
+# which every write changes; this TTL is only a safety net. Off (0) without Redis: the local-memory cache of one
+# process cannot see a write made through another (gunicorn workers), so its figures could be stale.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 600 if REDIS_URL else 0)
 
 # --- Authentication -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

@@ -8,10 +8,12 @@ from tests.factories import SchoolDistrictFactory, SchoolFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    """Every test starts with an empty cache: no figure cached by another test (core.dataversion)."""
+def empty_cache(settings):
+    """Every test starts with an empty cache: no figure cached by another test (core.dataversion). Figures are
+    cached in every test (as in production with Redis), so a stale figure after any write would fail a test."""
     from django.core.cache import cache
 
+    settings.DASHBOARD_CACHE_SECONDS = 600
     cache.clear()
     yield
 

@@ -40,6 +40,14 @@ def test_second_request_is_served_from_the_cache(school_a, district_viewer, logi
     assert _total(client).overdue_tasks == 1
 
 
+def test_zero_seconds_turns_the_cache_off(school_a, district_viewer, login, settings):
+    """The default without Redis: each process's local cache could not see another process's writes."""
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    client = login(district_viewer)
+    first = _queries(client)
+    assert _queries(client) == first
+
+
 def test_a_communication_logged_through_the_service_shows_at_once(school_a, secretary_a, district_viewer, login):
     secretary, principal = PersonFactory(), PersonFactory()
     start = timezone.localdate() - timezone.timedelta(days=30)

@@ -14,6 +14,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from core import dataversion
+from core.models import SCHOOL_ROLES, Role
 from core.scope import restrict
 from schools.choices import SchoolLevel
 from schools.models import EducationGroup, School, SchoolDistrict
@@ -100,13 +101,34 @@ def use_fast_selects(form: forms.Form) -> forms.Form:
     return form
 
 
+_XUEQU = ("district", "xuequ")  # the 学区 filter's two names (the decision list calls it `xuequ`)
+
+
+def _filters_outside_scope(user) -> tuple[str, ...]:
+    """Filters that cannot narrow what `user` sees: a school account sees one school (the pair also its
+    campuses), a 学区 viewer one 学区. They are not offered (and ignored if sent)."""
+    role = getattr(user, "role", None)
+    if role == Role.CLERK:
+        return (*_XUEQU, "group", "level", "school")
+    if role in SCHOOL_ROLES:
+        return (*_XUEQU, "group", "level")
+    if role == Role.XUEQU_VIEWER:
+        return _XUEQU
+    return ()
+
+
 class ScopedFilterSet(django_filters.FilterSet):
-    """Base of the list filters: plain selects render through `FastSelect` (lists of thousands of schools)."""
+    """Base of the list filters: plain selects render through `FastSelect` (lists of thousands of schools), and
+    filters that cannot narrow the user's scope are left out."""
 
     @property
     def form(self):
         if not hasattr(self, "_form"):
-            use_fast_selects(super().form)
+            form = super().form
+            user = getattr(self.request, "user", None)
+            for name in _filters_outside_scope(user):
+                form.fields.pop(name, None)
+            use_fast_selects(form)
         return self._form
 
 

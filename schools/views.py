@@ -18,7 +18,7 @@ __all__ = ["person_detail", "school_detail", "school_import", "school_import_tem
 @login_required
 def school_list(request):
     schools = selectors.school_list(user=request.user)
-    school_filter = SchoolFilter(request.GET, queryset=schools)
+    school_filter = SchoolFilter(request.GET, queryset=schools, request=request)
     if wants_xlsx(request):
         return school_list_xlsx(school_filter)
     page = CachedCountPaginator(school_filter.qs, 50).get_page(request.GET.get("page"))

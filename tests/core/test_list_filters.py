@@ -49,3 +49,24 @@ def test_list_count_is_cached_and_refreshed_by_a_write(school_a, district_admin,
     assert not [q for q in cached.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
     MeetingFactory(school=SchoolFactory())
     assert client.get(reverse("meeting_list")).context["page"].paginator.count == 2
+
+
+@pytest.mark.parametrize("url", ["meeting_list", "decision_list", "finding_list", "communication_list", "school_list"])
+@pytest.mark.parametrize(
+    ("actor", "hidden", "shown"),
+    [
+        ("district_viewer", [], ["district", "group", "level"]),
+        ("xuequ_viewer", ["district"], ["group", "level"]),
+        ("secretary_a", ["district", "group", "level"], []),
+        ("clerk_a", ["district", "group", "level", "school"], []),
+    ],
+)
+def test_filters_that_cannot_narrow_the_scope_are_not_offered(url, actor, hidden, shown, school_a, login, request):
+    html = login(request.getfixturevalue(actor)).get(reverse(url)).content.decode()
+    names = {"district": "xuequ"} if url == "decision_list" else {}
+    for name in hidden:
+        assert f'name="{names.get(name, name)}"' not in html, (url, actor, name)
+    for name in shown:
+        if name in ("group", "level") and url == "finding_list":
+            continue  # the finding list filters by 学区 and school only
+        assert f'name="{names.get(name, name)}"' in html, (url, actor, name)

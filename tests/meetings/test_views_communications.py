@@ -470,12 +470,25 @@ def test_participant_filter(filter_rows, deputy_a, pair_a, school_a, secretary_a
     assert "搭档成员" in with_principal.content.decode()
 
 
-def test_school_filter_offers_only_schools_in_scope(comm_a, comm_b, school_b, clerk_a, login):
-    response = login(clerk_a).get(reverse("communication_list"), {"school": school_b.pk})
+def test_school_filter_offers_only_schools_in_scope(comm_a, comm_b, school_b, campus_a, secretary_a, login):
+    response = login(secretary_a).get(reverse("communication_list"), {"school": school_b.pk})
 
     assert response.status_code == 200
-    assert list(response.context["filter"].form.fields["school"].queryset) == [comm_a.school]
+    assert list(response.context["filter"].form.fields["school"].queryset) == [comm_a.school, campus_a]
     assert "上地事项" not in response.content.decode()
+
+
+def test_a_clerk_is_offered_no_filter_that_cannot_narrow_one_school(comm_a, comm_b, school_b, clerk_a, login):
+    response = login(clerk_a).get(
+        reverse("communication_list"), {"school": school_b.pk, "district": school_b.district_id}
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for name in ("school", "district", "group", "level"):
+        assert f'name="{name}"' not in html, name
+    assert list(response.context["page"].object_list) == [comm_a]  # the parameters sent anyway change nothing
+    assert "上地事项" not in html
 
 
 @pytest.mark.parametrize(

@@ -68,13 +68,6 @@ def bump_on_commit(using: str | None = None) -> None:
         transaction.on_commit(bump, using=using)
 
 
-def user_scope(user) -> tuple:
-    """What decides which rows `user` sees (`core.scope.school_filter`): part of every per-user cache key."""
-    if not user.is_authenticated or not user.is_active:
-        return ("none",)
-    return (user.role, user.is_superuser, user.school_id, user.school_district_id)
-
-
 def cache_key(*parts: object) -> str:
     """A cache key for `parts` under the current data version."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]

@@ -39,6 +39,14 @@ def school_filter(user: User, school_field: str = "school") -> Q | None:
     return Q(pk__in=[])
 
 
+def scope_key(user: User) -> tuple:
+    """Everything `school_filter` decides by, as a value: two users with the same key see the same rows (part of the
+    key of every figure cached per scope, `core.dataversion`)."""
+    if not user.is_authenticated or not user.is_active:
+        return ("none",)
+    return (user.role, user.is_superuser, user.school_id, user.school_district_id)
+
+
 def restrict(queryset: QuerySet, user: User, school_field: str = "school") -> QuerySet:
     """Return only the rows of `queryset` that `user` may see."""
     condition = school_filter(user, school_field)

@@ -7,6 +7,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.api.fastread import rows_attr
 from core.models import Amendment, Role, User
 from core.scope import restrict
 from schools.models import Person
@@ -120,18 +121,14 @@ def month_events(*, user: User, school_id: int, year: int, month: int) -> dict[d
 # --- API reads: only what the JSON shapes need --------------------------------------------------------
 # The API serialises related records as ids, so its lists join and prefetch no more than that; the HTML pages
 # keep `communication_list` / `meeting_detail` with the related records they display.
-# Related rows are prefetched as plain lists (`to_attr`) under the names `core.api.fastread.rows_attr` reads:
+# Related rows are prefetched as plain lists (`to_attr`) under the names `core.api.fastread.rows_attr` gives:
 # Django's usual prefetch cache builds a filtered queryset per instance, a fifth of a meetings page.
-_ROWS = {
-    relation: f"{relation}_rows"
-    for relation in ("participants", "attendance", "items", "votes", "recusals", "pre_communications")
-}
 
 
 def communication_api_list(*, user: User) -> QuerySet[Communication]:
     """Communications in scope; participants as ids in the order of their codes."""
     return restrict(Communication.objects.all(), user).prefetch_related(
-        Prefetch("participants", queryset=Person.objects.order_by("code").only("id"), to_attr=_ROWS["participants"])
+        Prefetch("participants", queryset=Person.objects.order_by("code").only("id"), to_attr=rows_attr("participants"))
     )
 
 
@@ -140,9 +137,11 @@ def meeting_api_list(*, user: User) -> QuerySet[Meeting]:
     communications, in a fixed number of queries. The school's `parent` is read for redaction (`sees_confidential`)."""
     columns = [field.name for field in Meeting._meta.concrete_fields]
     items = AgendaItem.objects.order_by("order").prefetch_related(
-        Prefetch("votes", to_attr=_ROWS["votes"]),
-        Prefetch("recusals", to_attr=_ROWS["recusals"]),
-        Prefetch("pre_communications", queryset=Communication.objects.only("id"), to_attr=_ROWS["pre_communications"]),
+        Prefetch("votes", to_attr=rows_attr("votes")),
+        Prefetch("recusals", to_attr=rows_attr("recusals")),
+        Prefetch(
+            "pre_communications", queryset=Communication.objects.only("id"), to_attr=rows_attr("pre_communications")
+        ),
     )
     return (
         restrict(Meeting.objects.all(), user)
@@ -158,8 +157,8 @@ def meeting_api_list(*, user: User) -> QuerySet[Meeting]:
             Prefetch(
                 "attendance",
                 queryset=Attendance.objects.defer("created_at").order_by("kind", "person__code"),  # not in the shape
-                to_attr=_ROWS["attendance"],
+                to_attr=rows_attr("attendance"),
             ),
-            Prefetch("items", queryset=items, to_attr=_ROWS["items"]),
+            Prefetch("items", queryset=items, to_attr=rows_attr("items")),
         )
     )

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from core import dataversion
 from core.models import User
+from core.scope import scope_key
 
 from .aggregates import (
     DashboardScope,
@@ -42,6 +43,6 @@ def cached_district_dashboard(*, user: User, scope: DashboardScope, today: date 
     user may see (role and school / 学区), the filters and period (`scope`) and today (overdue tasks)."""
     today = today or timezone.localdate()
     return dataversion.cached(
-        ("district_dashboard", dataversion.user_scope(user), scope, today),
+        ("district_dashboard", scope_key(user), scope, today),
         lambda: district_dashboard(user=user, scope=scope, today=today),
     )

@@ -9,7 +9,6 @@ from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from core import dataversion
 from core.models import User
 from decisions.triggers import recheck_school
 from schools.choices import MeetingBody
@@ -28,17 +27,11 @@ from ..choices import (
 )
 from ..models import AgendaItem, Communication, Meeting, Recusal, Vote
 from ._common import require_edit
-from .meetings import lock_meeting
+from .meetings import lock_meeting, touch_meeting
 
 GATE_MESSAGE = (
     "三重一大议题提交党组织会议前，须有书记校长已确认且达成共识的会前沟通记录；确需上会的，须由会议主持人填写书面说明。"
 )
-
-
-def _touch_meeting(meeting_id: int) -> None:
-    """A meeting embeds its items (API, reports): any item change is a change of the meeting for sync and ETags."""
-    Meeting.objects.filter(pk=meeting_id).update(updated_at=timezone.now())
-    dataversion.bump_on_commit()  # votes and recusals are bulk-created: no model signal
 
 
 def _meeting_start(meeting: Meeting) -> datetime:
@@ -119,7 +112,7 @@ def agenda_item_create(
     item.full_clean()
     item.save()
     item.pre_communications.set(communications)
-    _touch_meeting(item.meeting_id)
+    touch_meeting(item.meeting_id)
     recheck_school(item.meeting.school_id)
     return item
 
@@ -146,7 +139,7 @@ def agenda_item_update(*, user: User, item: AgendaItem, **changes) -> AgendaItem
     item.save()
     if communications is not None:
         item.pre_communications.set(communications)
-    _touch_meeting(item.meeting_id)
+    touch_meeting(item.meeting_id)
     recheck_school(item.meeting.school_id)
     return item
 
@@ -238,7 +231,7 @@ def agenda_item_record_votes(
     bulk_create_with_history(
         [Recusal(item=item, person_id=pid, reason=r.strip()) for pid, r in recusals.items()], Recusal, default_user=user
     )
-    _touch_meeting(item.meeting_id)
+    touch_meeting(item.meeting_id)
     recheck_school(item.meeting.school_id)
     return item
 
@@ -256,6 +249,6 @@ def agenda_item_defer(*, user: User, item: AgendaItem, reason: str) -> AgendaIte
     item.deferral_reason = reason.strip()
     item.votes_for = item.votes_against = item.votes_abstain = None
     item.save()
-    _touch_meeting(item.meeting_id)
+    touch_meeting(item.meeting_id)
     recheck_school(item.meeting.school_id)
     return item

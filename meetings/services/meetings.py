@@ -1,7 +1,7 @@
 """Meetings: creation with the stored roster, attendance, holding, minutes, finalising and amendments."""
 
 from collections.abc import Iterable
-from datetime import date, time
+from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,6 +29,15 @@ def lock_meeting(meeting: Meeting) -> Meeting:
     if meeting.is_finalised:
         raise RecordFinalisedError(MEETING_FINALISED)
     return meeting
+
+
+def touch_meeting(meeting_id: int) -> datetime:
+    """A change of what a meeting embeds (attendance, items, votes), written in bulk without model signals: the
+    meeting's `updated_at` moves (its ETag and `updated_since` sync see it) and the data version is bumped."""
+    now = timezone.now()
+    Meeting.objects.filter(pk=meeting_id).update(updated_at=now)
+    dataversion.bump_on_commit()
+    return now
 
 
 def _snapshot_roster(meeting: Meeting, user: User) -> None:
@@ -170,10 +179,7 @@ def meeting_record_attendance(
         Attendance,
         default_user=user,
     )
-    # The attendance is part of the meeting record: its ETag and `updated_since` sync must see the change.
-    meeting.updated_at = timezone.now()
-    Meeting.objects.filter(pk=meeting.pk).update(updated_at=meeting.updated_at)
-    dataversion.bump_on_commit()  # bulk writes above send no model signal
+    meeting.updated_at = touch_meeting(meeting.pk)  # the attendance is part of the meeting record
     recheck_school(meeting.school_id)
     return meeting
 

@@ -15,6 +15,8 @@ from rest_framework import relations, serializers
 from rest_framework.fields import SkipField
 from rest_framework.settings import ISO_8601, api_settings
 
+from .prefetch_ids import ids_attr
+
 Row = Callable[[Any], dict]
 SKIP = object()  # a field DRF would leave out of the row (SkipField)
 _MISSING = object()
@@ -191,11 +193,14 @@ def generic_getter(live: serializers.Serializer, name: str) -> Callable[[Any], A
 
 
 def pk_ids(attr: str, key: str) -> Callable[[Any], list]:
-    listed = rows_attr(attr)
+    listed, ids = rows_attr(attr), ids_attr(attr)
 
     def get(obj):
         if obj.pk is None:
             return []
+        prefetched = obj.__dict__.get(ids)  # IdsQuerySet.prefetch_ids
+        if prefetched is not None:
+            return list(prefetched)
         return [row.pk for row in _related(obj, attr, key, listed)]
 
     return get

@@ -981,9 +981,12 @@ def generate(
     for table in gen.t.all():
         table.reset_sequence()
     if connection.vendor == "postgresql":
+        # After a bulk load: statistics for the planner, and (outside a transaction) the visibility map, without
+        # which an index-only scan still reads every row from the table until autovacuum has passed.
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
         with connection.cursor() as cursor:
             for table in gen.t.all():
-                cursor.execute(f'ANALYZE "{table.name}"')
+                cursor.execute(f'{command} "{table.name}"')
     counts = {table.name: table.written for table in gen.t.all()}
     if check_rules:
         from decisions.rules.engine import run_rules

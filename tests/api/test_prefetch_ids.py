@@ -1,0 +1,38 @@
+"""Many-to-many relations prefetched as plain ids (core.api.prefetch_ids) for the API lists."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core.api.prefetch_ids import IdsQuerySet, ids_attr
+from meetings.models import Communication
+from tests.factories import CommunicationFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_participants_are_listed_by_code_not_by_id(school_a, clerk_a, api):
+    late, early = PersonFactory(code="P-999"), PersonFactory(code="P-001")  # created in the reverse order of codes
+    communication = CommunicationFactory(school=school_a, participants=[late, early])
+    body = api(clerk_a).get("/api/v1/communications/").json()
+    assert [row["participants"] for row in body["results"] if row["id"] == communication.pk] == [[early.pk, late.pk]]
+
+
+def test_one_query_for_the_ids_of_every_row_and_an_empty_list_without_any(school_a):
+    people = [PersonFactory() for _ in range(3)]
+    with_people = [CommunicationFactory(school=school_a, participants=people[:n]) for n in (1, 2, 3)]
+    without = CommunicationFactory(school=school_a)
+    queryset = IdsQuerySet(Communication).prefetch_ids("participants", order_by=("code",)).order_by("pk")
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(queryset.filter(school=school_a))
+    assert len(queries) == 2
+    got = {row.pk: row.__dict__[ids_attr("participants")] for row in rows}
+    assert got == {**{c.pk: [p.pk for p in people[: i + 1]] for i, c in enumerate(with_people)}, without.pk: []}
+    with CaptureQueriesContext(connection) as queries:
+        assert list(queryset.filter(pk=-1)) == []
+    assert len(queries) == 1  # nothing to prefetch for
+
+
+def test_only_many_to_many_relations():
+    with pytest.raises(TypeError):
+        IdsQuerySet(Communication).prefetch_ids("school")

@@ -1,11 +1,17 @@
 from django.conf import settings
 
+from . import dataversion
 from .models import DemoDataset
 
 
+def _has_demo_data() -> bool:
+    return DemoDataset.objects.exists()
+
+
 def portal(request):
-    """Title, demo-data banner flag and the signed-in user's role for the base layout."""
+    """Title and demo-data banner flag for the base layout (the flag read through the data-version cache: it is on
+    every page)."""
     return {
         "portal_title": settings.PORTAL_TITLE,
-        "demo_data": DemoDataset.objects.exists(),
+        "demo_data": dataversion.cached(("demo-data",), _has_demo_data),
     }

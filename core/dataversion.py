@@ -29,11 +29,8 @@ KEY = "dataversion"
 PREFIX = "dv"
 DATA_APPS = ("schools", "meetings", "decisions", "reports", "core")
 # Models whose rows feed no cached figure: logs, accounts (a user's scope is part of every key, not data),
-# tokens, sync tombstones (written with a delete, which bumps anyway), report-run progress, the dataset marker
-# (the generator bumps itself).
-UNTRACKED = frozenset(
-    {"core.auditevent", "core.user", "core.apitoken", "core.tombstone", "core.demodataset", "reports.reportrun"}
-)
+# tokens, sync tombstones (written with a delete, which bumps anyway), report-run progress.
+UNTRACKED = frozenset({"core.auditevent", "core.user", "core.apitoken", "core.tombstone", "reports.reportrun"})
 T = TypeVar("T")
 
 

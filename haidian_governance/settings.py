@@ -10,7 +10,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str
 from .logging_config import build_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -96,9 +96,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 else:
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
-    # PostgreSQL's JIT spends seconds compiling the dashboard's and the rules' aggregates (docs/benchmarks.md).
+    # PostgreSQL's JIT spends seconds compiling the dashboard's and the rules' aggregates; its default
+    # random_page_cost (4, spinning disks) makes it hash whole tables where a few index lookups do (people by id
+    # for a page of communications: 4.8 ms against 0.3 ms). Both per connection, see docs/benchmarks.md.
+    options = [f"-c random_page_cost={env_float('DB_RANDOM_PAGE_COST', 1.1)}"]
     if not env_bool("DB_JIT", False):
-        DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
+        options.append("-c jit=off")
+    DATABASES["default"]["OPTIONS"]["options"] = " ".join(options)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache and Celery ----------------------------------------------------------------------
@@ -174,12 +178,14 @@ else:
 # which every write changes; this TTL is only a safety net. Off (0) without Redis: the local-memory cache of one
 # process cannot see a write made through another (gunicorn workers), so its figures could be stale.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 600 if REDIS_URL else 0)
+# The rendered body of the busiest read-only pages (core.pagecache), under the same data version; 0 turns it off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", DASHBOARD_CACHE_SECONDS)
 
 # --- Authentication -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "core.backends.UserModelBackend",
     "core.backends.DistrictAdminPermissionBackend",
 ]
 LOGIN_URL = "login"
@@ -196,6 +202,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # instead (each request extends it; costs one session write per request). Cookies are never readable by
 # scripts (the portal has none that would need them) and not sent on cross-site sub-requests.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# With Redis, sessions are read from the cache and written through to the database (Django's cached_db): one
+# database query less on every request, and a session survives a Redis restart.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 SESSION_SAVE_EVERY_REQUEST = env_bool("SESSION_SAVE_EVERY_REQUEST", False)
 SESSION_COOKIE_HTTPONLY = True

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from core.exports import wants_xlsx
+from core.pagecache import cached_page_body
 from core.paging import CachedCountPaginator
 
 from . import selectors
@@ -16,6 +17,7 @@ __all__ = ["person_detail", "school_detail", "school_import", "school_import_tem
 
 
 @login_required
+@cached_page_body
 def school_list(request):
     schools = selectors.school_list(user=request.user)
     school_filter = SchoolFilter(request.GET, queryset=schools, request=request)
@@ -28,6 +30,7 @@ def school_list(request):
 
 
 @login_required
+@cached_page_body
 def school_detail(request, pk: int):
     school = get_object_or_404(selectors.school_detail_queryset(user=request.user), pk=pk)
     today = timezone.localdate()

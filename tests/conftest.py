@@ -14,6 +14,7 @@ def empty_cache(settings):
     from django.core.cache import cache
 
     settings.DASHBOARD_CACHE_SECONDS = 600
+    settings.PAGE_CACHE_SECONDS = 600
     cache.clear()
     yield
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.exports import wants_xlsx
 from core.models import Role
+from core.pagecache import cached_page_body
 from decisions.choices import SANZHONG_YIDA_CATEGORIES, MatterCategory
 from decisions.selectors import rule_titles
 from meetings.choices import CommunicationCategory
@@ -190,6 +191,7 @@ def _trend_rows(dashboard, links: Links) -> list[tuple]:
 
 @login_required
 @require_http_methods(["GET"])
+@cached_page_body
 def district_dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     if _sends_to_school(user):
@@ -234,6 +236,7 @@ def _school_links(school, dashboard: SchoolDashboard) -> dict[str, object]:
 
 @login_required
 @require_http_methods(["GET"])
+@cached_page_body
 def school_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     school = get_object_or_404(school_list(user=request.user), pk=pk)
     dashboard = selectors.school_dashboard(user=request.user, school=school)

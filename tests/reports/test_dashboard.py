@@ -567,9 +567,11 @@ def test_every_figure_equals_the_count_of_its_list(extra, login, db):
     client = login(User.objects.get(username="district_admin"))
     figures = _figures(client.get(reverse("district_dashboard"), params).content.decode())
     assert len(figures) > 30
-    wrong = []
+    wrong, counts = [], {}
     for href, n in figures:
-        listed = client.get(href).context["page"].paginator.count
+        if href not in counts:  # a second request for the same list is served from the page cache
+            counts[href] = client.get(href).context["page"].paginator.count
+        listed = counts[href]
         if listed != n:
             wrong.append((href, n, listed))
     assert wrong == []

@@ -19,6 +19,13 @@ from tests.factories import AppointmentFactory, PersonFactory, TaskFactory, User
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def no_page_cache(settings):
+    """These tests read the figures from the view's context: the rendered page body is not cached here (its
+    own tests: tests/core/test_pagecache.py)."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 def _total(client):
     response = client.get(reverse("district_dashboard"))
     assert response.status_code == 200

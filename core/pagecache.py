@@ -1,0 +1,83 @@
+"""The rendered body of the busiest read-only pages (dashboards, school list and detail, the long lists), cached
+under the data version (`core.dataversion`): a page shows the same body to everyone with the same scope, for
+the same path, query string, day and language, until any data changes.
+
+Only the page's own part is cached — its `<title>` text and what `{% block content %}` renders between the
+markers of `base.html`. The layout around it (the signed-in user, the logout form with its CSRF token, the
+flash messages, the demo banner) is rendered for each request, so nothing personal is ever shared. A body
+holding a form token is never stored (a page with a POST form inside its content is not cacheable).
+
+Views opt in with `@cached_page_body`. Off when `PAGE_CACHE_SECONDS` (default: `DASHBOARD_CACHE_SECONDS`) is 0
+(no shared cache), for anything but a plain GET of a signed-in user, and for Excel downloads (`?format=xlsx`).
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from . import dataversion
+from .exports import wants_xlsx
+from .scope import scope_key
+
+START, END = "<!--page-body-->", "<!--/page-body-->"
+TITLE_START, TITLE_END = "<title>", " · 海淀治理台账</title>"
+FORM_TOKEN = "csrfmiddlewaretoken"  # noqa: S105  (the name of the form field, not a secret)
+TEMPLATE = "core/cached_page.html"
+
+
+def _key(request: HttpRequest) -> str:
+    query = sorted((name, tuple(values)) for name, values in request.GET.lists())
+    day = timezone.localdate().isoformat()
+    return dataversion.cache_key("page", request.path, tuple(query), scope_key(request.user), day, get_language())
+
+
+def _cacheable(request: HttpRequest) -> bool:
+    return (
+        settings.PAGE_CACHE_SECONDS > 0
+        and request.method == "GET"
+        and request.user.is_authenticated
+        and not wants_xlsx(request)
+    )
+
+
+def extract(html: str) -> tuple[str, str] | None:
+    """(title, body) of a rendered page, or None when it has no marked body or the body holds a form token."""
+    body_start, body_end = html.find(START), html.rfind(END)
+    title_start, title_end = html.find(TITLE_START), html.find(TITLE_END)
+    if min(body_start, body_end, title_start, title_end) < 0:
+        return None
+    body = html[body_start + len(START) : body_end]
+    if FORM_TOKEN in body:
+        return None
+    return html[title_start + len(TITLE_START) : title_end], body
+
+
+def cached_page_body(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve the view's page body from the cache when the data has not changed since it was rendered."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not _cacheable(request):
+            return view(request, *args, **kwargs)
+        key = _key(request)
+        stored = cache.get(key)
+        if stored is not None:
+            title, body = stored
+            return render(request, TEMPLATE, {"cached_title": mark_safe(title), "cached_body": mark_safe(body)})  # noqa: S308  (our own rendered, escaped HTML)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and response.get("Content-Type", "").startswith(
+            "text/html"
+        ):
+            parts = extract(response.content.decode(response.charset or "utf-8"))
+            if parts is not None:
+                cache.set(key, parts, timeout=settings.PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapper

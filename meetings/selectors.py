@@ -135,12 +135,14 @@ def meeting_api_list(*, user: User) -> QuerySet[Meeting]:
     """Meetings in scope with the counts, attendance, agenda items, votes, recusals and the ids of pre-meeting
     communications, in a fixed number of queries. The school's `parent` is read for redaction (`sees_confidential`)."""
     columns = [field.name for field in Meeting._meta.concrete_fields]
-    items = AgendaItem.objects.order_by("order").prefetch_related(
-        Prefetch("votes", to_attr=rows_attr("votes")),
-        Prefetch("recusals", to_attr=rows_attr("recusals")),
-        Prefetch(
-            "pre_communications", queryset=Communication.objects.only("id"), to_attr=rows_attr("pre_communications")
-        ),
+    items = (
+        IdsQuerySet(AgendaItem)
+        .order_by("order")
+        .prefetch_related(
+            Prefetch("votes", to_attr=rows_attr("votes")),
+            Prefetch("recusals", to_attr=rows_attr("recusals")),
+        )
+        .prefetch_ids("pre_communications")
     )
     return (
         restrict(Meeting.objects.all(), user)

@@ -20,12 +20,15 @@ class IdsQuerySet(QuerySet):
 
     _ids_lookups: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
-    def prefetch_ids(self, relation: str, *, order_by: tuple[str, ...] = ()) -> "IdsQuerySet":
-        """Ids of the rows related through the many-to-many `relation`, ordered by the related model's
-        `order_by` fields (then by id)."""
+    def prefetch_ids(self, relation: str, *, order_by: tuple[str, ...] | None = None) -> "IdsQuerySet":
+        """Ids of the rows related through the many-to-many `relation`, ordered by the related model's fields
+        `order_by` (`-name` descending; default: the related model's `Meta.ordering`, as `relation.all()` lists
+        them), then by id."""
         field = self.model._meta.get_field(relation)
         if not isinstance(field, ManyToManyField):
             raise TypeError(f"{self.model.__name__}.{relation} is not a many-to-many field")
+        if order_by is None:
+            order_by = tuple(field.related_model._meta.ordering)
         clone = self._chain()
         clone._ids_lookups = (*self._ids_lookups, (relation, tuple(order_by)))
         return clone
@@ -49,7 +52,7 @@ def _attach_ids(instances: list, relation: str, order_by: tuple[str, ...], using
     rows = (
         field.remote_field.through._default_manager.using(using)
         .filter(**{f"{source}_id__in": [instance.pk for instance in instances]})
-        .order_by(*(f"{target}__{name}" for name in order_by), f"{target}_id")
+        .order_by(*(_through(target, name) for name in order_by), f"{target}_id")
         .values_list(f"{source}_id", f"{target}_id")
     )
     ids: dict[object, list] = {instance.pk: [] for instance in instances}
@@ -58,3 +61,10 @@ def _attach_ids(instances: list, relation: str, order_by: tuple[str, ...], using
     name = ids_attr(relation)
     for instance in instances:
         instance.__dict__[name] = ids[instance.pk]
+
+
+def _through(target: str, name: str) -> str:
+    """`name` (a field of the related model, `-` for descending) as an ordering of the through table."""
+    descending, name = name.startswith("-"), name.removeprefix("-")
+    name = "id" if name == "pk" else name
+    return f"{'-' if descending else ''}{target}__{name}"

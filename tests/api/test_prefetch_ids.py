@@ -36,3 +36,22 @@ def test_one_query_for_the_ids_of_every_row_and_an_empty_list_without_any(school
 def test_only_many_to_many_relations():
     with pytest.raises(TypeError):
         IdsQuerySet(Communication).prefetch_ids("school")
+
+
+def test_default_order_is_the_related_models_own(school_a):
+    """`AgendaItem.pre_communications` without `order_by`: as `item.pre_communications.all()` lists them
+    (Communication's `-occurred_at, -pk`)."""
+    from meetings.models import AgendaItem
+    from tests.factories import AgendaItemFactory
+
+    item = AgendaItemFactory(meeting__school=school_a)
+    older, newer = CommunicationFactory(school=school_a), CommunicationFactory(school=school_a)
+    newer.occurred_at, older.occurred_at = older.occurred_at, older.occurred_at - older.occurred_at.resolution * 10
+    newer.save()
+    older.save()
+    same_time = CommunicationFactory(school=school_a, occurred_at=newer.occurred_at)
+    item.pre_communications.set([older, newer, same_time])
+    expected = [c.pk for c in item.pre_communications.all()]
+    assert expected == [same_time.pk, newer.pk, older.pk]
+    row = IdsQuerySet(AgendaItem).prefetch_ids("pre_communications").get(pk=item.pk)
+    assert row.__dict__[ids_attr("pre_communications")] == expected

@@ -72,8 +72,10 @@ def cached_page_body(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
             title, body = stored
             return render(request, TEMPLATE, {"cached_title": mark_safe(title), "cached_body": mark_safe(body)})  # noqa: S308  (our own rendered, escaped HTML)
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming and response.get("Content-Type", "").startswith(
-            "text/html"
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
         ):
             parts = extract(response.content.decode(response.charset or "utf-8"))
             if parts is not None:

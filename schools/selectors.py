@@ -172,11 +172,35 @@ def pair_on(*, school: School, on: date) -> LeadershipPair:
     return pairs_on(schools=[school], on=on)[school.pk]
 
 
-def pair_history(*, school: School) -> list[LeadershipPair]:
-    """The school's pairs over time, oldest first, vacancies included, adjacent equal periods merged."""
-    appointments = list(
-        Appointment.objects.filter(school=school, post__in=PAIR_POSTS).select_related("person").order_by("start")
+@dataclass(frozen=True)
+class SchoolLeadership:
+    """What a school's pages show of its leadership: the pair on a day, the pairs over time (newest first) and
+    every appointment (newest first)."""
+
+    pair: LeadershipPair
+    pair_history: list[LeadershipPair]
+    appointments: list[Appointment]
+
+
+def school_leadership(*, school: School, on: date) -> SchoolLeadership:
+    """`pair_on`, `pair_history` (reversed) and the school's appointments from one query."""
+    appointments = list(Appointment.objects.filter(school=school).select_related("person").order_by("start", "pk"))
+    pair_posts = [a for a in appointments if a.post in PAIR_POSTS]
+    holders = [a for a in pair_posts if a.start <= on and (a.end is None or a.end >= on)]
+    return SchoolLeadership(
+        pair=_pair_from(school.pk, holders),
+        pair_history=list(reversed(pair_history(school=school, appointments=pair_posts))),
+        appointments=sorted(appointments, key=lambda a: a.start, reverse=True),
     )
+
+
+def pair_history(*, school: School, appointments: list[Appointment] | None = None) -> list[LeadershipPair]:
+    """The school's pairs over time, oldest first, vacancies included, adjacent equal periods merged.
+    `appointments`: the school's 书记 / 校长 appointments (with their people) when already loaded."""
+    if appointments is None:
+        appointments = list(
+            Appointment.objects.filter(school=school, post__in=PAIR_POSTS).select_related("person").order_by("start")
+        )
     if not appointments:
         return []
     boundaries = sorted(

@@ -34,11 +34,12 @@ def school_list(request):
 def school_detail(request, pk: int):
     school = get_object_or_404(selectors.school_detail_queryset(user=request.user), pk=pk)
     today = timezone.localdate()
+    leadership = selectors.school_leadership(school=school, on=today)  # the school is in scope: all of its rows are
     context = {
         "school": school,
-        "pair": selectors.pair_on(school=school, on=today),
-        "pair_history": list(reversed(selectors.pair_history(school=school))),
-        "appointments": selectors.appointment_list(user=request.user).filter(school=school).order_by("-start"),
+        "pair": leadership.pair,
+        "pair_history": leadership.pair_history,
+        "appointments": leadership.appointments,
         "memberships": selectors.memberships_on_school(school=school, on=today),
     }
     return render(request, "schools/school_detail.html", context)

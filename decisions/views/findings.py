@@ -195,11 +195,12 @@ def school_handover(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     tasks = _open_tasks(request, school)
     groups = _school_findings(request, school)
+    leadership = school_selectors.school_leadership(school=school, on=today)
     context = {
         "school": school,
         "today": today,
-        "pair": school_selectors.pair_on(school=school, on=today),
-        "pair_history": list(reversed(school_selectors.pair_history(school=school))),
+        "pair": leadership.pair,
+        "pair_history": leadership.pair_history,
         "decisions": _open_decisions(request, school),
         "tasks": tasks,
         "overdue_count": sum(1 for task in tasks if task.days_overdue),

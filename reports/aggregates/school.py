@@ -18,7 +18,7 @@ from meetings.choices import CommunicationCategory
 from meetings.models import Communication
 from schools.choices import TalkPeriod
 from schools.models import School
-from schools.selectors import LeadershipPair, pair_history, pair_on, policy_in_force
+from schools.selectors import LeadershipPair, policy_in_force, school_leadership
 
 from .scope import LOCAL_TZ, add_months, local_midnight, month_start
 
@@ -137,12 +137,13 @@ def school_dashboard(*, user: User, school: School, today: date | None = None) -
         .prefetch_related(None)
         .order_by("rule", "-first_seen", "pk")
     )
+    leadership = school_leadership(school=school, on=today)
     return SchoolDashboard(
         school=school,
         today=today,
         month=first,
-        pair=pair_on(school=school, on=today),
-        pair_history=list(reversed(pair_history(school=school))),
+        pair=leadership.pair,
+        pair_history=leadership.pair_history,
         communications=communications,
         cadence=talk_cadence(school=school, talk_days=talk_days, first=first, today=today),
         decisions_in_progress=list(

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from schools.choices import Post
-from schools.selectors import pair_history, pair_on, pairs_on, policy_in_force
+from schools.selectors import pair_history, pair_on, pairs_on, policy_in_force, school_leadership
 from tests.factories import AppointmentFactory, PersonFactory, PolicyFactory, SchoolFactory
 
 D = datetime.date
@@ -93,6 +93,33 @@ def test_change_of_post_and_history(school):
     ]
     assert history[1].is_vacant
     assert pair_on(school=school, on=D(2023, 9, 15)).vacancy_label == "校长空缺"
+
+
+@pytest.mark.parametrize("on", [D(2021, 6, 1), D(2023, 9, 15), D(2026, 1, 1)])
+def test_school_leadership_is_pair_history_and_appointments_in_one_query(school, on, django_assert_num_queries):
+    old_secretary, old_principal, deputy = PersonFactory(), PersonFactory(), PersonFactory()
+    AppointmentFactory(
+        school=school, person=old_secretary, post=Post.SECRETARY, start=D(2020, 1, 1), end=D(2023, 8, 31)
+    )
+    AppointmentFactory(
+        school=school, person=old_principal, post=Post.PRINCIPAL, start=D(2020, 1, 1), end=D(2023, 8, 31)
+    )
+    AppointmentFactory(school=school, person=old_principal, post=Post.SECRETARY, start=D(2023, 9, 1))
+    AppointmentFactory(
+        school=school, person=deputy, post=Post.DEPUTY_PRINCIPAL, start=D(2020, 1, 1), end=D(2023, 9, 30)
+    )
+    AppointmentFactory(school=school, person=deputy, post=Post.PRINCIPAL, start=D(2023, 10, 1))
+    AppointmentFactory(post=Post.PRINCIPAL, start=D(2020, 1, 1))  # another school's
+
+    with django_assert_num_queries(1):
+        leadership = school_leadership(school=school, on=on)
+
+    assert leadership.pair == pair_on(school=school, on=on)
+    assert leadership.pair_history == list(reversed(pair_history(school=school)))
+    assert [a.start for a in leadership.appointments] == sorted(
+        (a.start for a in school.appointments.all()), reverse=True
+    )
+    assert len(leadership.appointments) == 5
 
 
 def test_history_merges_periods_with_same_holders(school):

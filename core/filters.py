@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 
 from core import dataversion
 from core.models import SCHOOL_ROLES, Role
+from core.school_search import SchoolChoiceFilter, use_school_search
 from core.scope import restrict
 from schools.choices import SchoolLevel
 from schools.models import EducationGroup, School, SchoolDistrict
@@ -128,6 +129,7 @@ class ScopedFilterSet(django_filters.FilterSet):
             user = getattr(self.request, "user", None)
             for name in _filters_outside_scope(user):
                 form.fields.pop(name, None)
+            use_school_search(form, user)
             use_fast_selects(form)
         return self._form
 
@@ -177,8 +179,8 @@ def school_choices(request) -> QuerySet[School]:
 
 
 def school_choice_filter(**kwargs) -> django_filters.ModelChoiceFilter:
-    """学校 among the schools in the user's scope."""
-    return django_filters.ModelChoiceFilter(label="学校", queryset=school_choices, empty_label="全部学校", **kwargs)
+    """学校 among the schools in the user's scope (a search box for large scopes: core.school_search)."""
+    return SchoolChoiceFilter(label="学校", queryset=school_choices, empty_label="全部学校", **kwargs)
 
 
 def scoped_districts(request) -> QuerySet[SchoolDistrict]:

@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 
 from core.filters import ScopedFilterSet, add_period, district_filter, group_filter, level_filter
+from core.school_search import SchoolChoiceFilter
 from schools.choices import MeetingBody
 from schools.models import School
 
@@ -15,7 +16,7 @@ class MeetingFilter(ScopedFilterSet):
     district = district_filter()
     group = group_filter()
     level = level_filter()
-    school = django_filters.ModelChoiceFilter(label="学校", queryset=School.objects.none(), empty_label="全部学校")
+    school = SchoolChoiceFilter(label="学校", queryset=School.objects.none(), empty_label="全部学校")
     body = django_filters.ChoiceFilter(label="会议类型", choices=MeetingBody.choices, empty_label="全部类型")
     status = django_filters.ChoiceFilter(label="状态", choices=MeetingStatus.choices, empty_label="全部状态")
     month = django_filters.DateFilter(

@@ -12,16 +12,20 @@ scope-wide figures (dashboard aggregates, list counts) keyed by it are never ser
 - `cached(key_parts, compute)` reads through the cache under the current version, with a bounded TTL
   (settings.DASHBOARD_CACHE_SECONDS) as a safety net; 0 turns caching off, the default without Redis, since a
   process-local cache cannot see another process's bump.
+- Within one web request the version is read from the cache once (a page asks for it for its body, its figures
+  and the layout); the request's own bumps update it. Outside requests (tasks, commands) every call reads it.
 """
 
 import hashlib
 import secrets
+import threading
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
@@ -38,19 +42,38 @@ def _new_token() -> str:
     return secrets.token_hex(8)
 
 
+_request = threading.local()  # `in_request`, `version`: the version read in the current web request
+
+
 def current() -> str:
     """The current data version (created when missing)."""
+    in_request = getattr(_request, "in_request", False)
+    if in_request and _request.version is not None:
+        return _request.version
     version = cache.get(KEY)
     if version is None:
         # add(): two processes creating it at once agree on one token; with Redis down every read misses.
         cache.add(KEY, _new_token(), timeout=None)
         version = cache.get(KEY) or _new_token()
+    if in_request:
+        _request.version = str(version)
     return str(version)
 
 
 def bump() -> None:
     """A new data version: every figure cached under the previous one is unreachable from now on."""
-    cache.set(KEY, _new_token(), timeout=None)
+    token = _new_token()
+    cache.set(KEY, token, timeout=None)
+    if getattr(_request, "in_request", False):
+        _request.version = token
+
+
+def _request_started(**kwargs) -> None:
+    _request.in_request, _request.version = True, None
+
+
+def _request_finished(**kwargs) -> None:
+    _request.in_request, _request.version = False, None
 
 
 def _scheduled(connection) -> bool:
@@ -112,6 +135,8 @@ def _on_migrate(sender, **kwargs) -> None:
 
 def connect() -> None:
     post_migrate.connect(_on_migrate, dispatch_uid="dataversion-migrate")
+    request_started.connect(_request_started, dispatch_uid="dataversion-request-started")
+    request_finished.connect(_request_finished, dispatch_uid="dataversion-request-finished")
     # Per model, not global receivers: a global post_delete receiver would stop Django's fast deletes of
     # every other model.
     for model in tracked_models():

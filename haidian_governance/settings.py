@@ -180,12 +180,15 @@ else:
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 600 if REDIS_URL else 0)
 # The rendered body of the busiest read-only pages (core.pagecache), under the same data version; 0 turns it off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", DASHBOARD_CACHE_SECONDS)
+# The signed-in user of each request read from the cache (core.backends.CachedUserBackend); any change of the
+# account drops it at once. 0 turns it off, the default without Redis.
+USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 300 if REDIS_URL else 0)
 
 # --- Authentication -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "core.backends.UserModelBackend",
+    "core.backends.CachedUserBackend",
     "core.backends.DistrictAdminPermissionBackend",
 ]
 LOGIN_URL = "login"

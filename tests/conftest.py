@@ -15,6 +15,7 @@ def empty_cache(settings):
 
     settings.DASHBOARD_CACHE_SECONDS = 600
     settings.PAGE_CACHE_SECONDS = 600
+    settings.USER_CACHE_SECONDS = 600
     cache.clear()
     yield
 

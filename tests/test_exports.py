@@ -139,6 +139,7 @@ def test_export_query_count_does_not_grow_with_rows(district_admin, login, schoo
     assert len(rows) == 3
 
     CommunicationFactory.create_batch(27, school=school_a, participants=people)
+    export(client, "communication_list", COMMUNICATION_HEADERS)  # the writes changed the data version: re-warm
     with CaptureQueriesContext(connection) as thirty:
         _, _, rows = export(client, "communication_list", COMMUNICATION_HEADERS)
     assert len(rows) == 30
@@ -304,6 +305,7 @@ def test_every_export_query_count_does_not_grow_with_rows(name, headers, distric
     assert len(rows) == 3
 
     _rows_of(name, school_a, 27)
+    export(client, name, headers)  # the writes changed the data version: the user and layout flags are re-read
     with CaptureQueriesContext(connection) as thirty:
         _, _, rows = export(client, name, headers)
     assert len(rows) == 30

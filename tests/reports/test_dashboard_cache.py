@@ -50,6 +50,7 @@ def test_second_request_is_served_from_the_cache(school_a, district_viewer, logi
 def test_zero_seconds_turns_the_cache_off(school_a, district_viewer, login, settings):
     """The default without Redis: each process's local cache could not see another process's writes."""
     settings.DASHBOARD_CACHE_SECONDS = 0
+    settings.USER_CACHE_SECONDS = 0  # the signed-in user has its own cache (tests/core/test_user_cache.py)
     client = login(district_viewer)
     first = _queries(client)
     assert _queries(client) == first

@@ -4,9 +4,13 @@ test Client: middleware, session auth, DRF, filters, cursor pagination, serializ
 baseline runs hand-written SQL on the same connection and serialises with orjson. Query counts are taken at
 page sizes 100 and 500: they must not grow with the page size."""
 
+import os
+
 import _common
 
 ARGS = _common.parse_args(__doc__)
+# As deployed (docker-compose.yml): Redis is the cache of sessions, of the signed-in user and of throttling.
+os.environ.setdefault("REDIS_URL", os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"))
 _common.setup_django(ARGS.quick)
 
 from datetime import timedelta  # noqa: E402

@@ -7,8 +7,11 @@ markers of `base.html`. The layout around it (the signed-in user, the logout for
 flash messages, the demo banner) is rendered for each request, so nothing personal is ever shared. A body
 holding a form token is never stored (a page with a POST form inside its content is not cacheable).
 
-Views opt in with `@cached_page_body`. Off when `PAGE_CACHE_SECONDS` (default: `DASHBOARD_CACHE_SECONDS`) is 0
-(no shared cache), for anything but a plain GET of a signed-in user, and for Excel downloads (`?format=xlsx`).
+Views opt in with `@cached_page_body(query=…)`, naming the query parameters the page reads (a FilterSet class
+gives its filters' names; `page` is always allowed). Off when `PAGE_CACHE_SECONDS` (default:
+`DASHBOARD_CACHE_SECONDS`) is 0 (no shared cache), for anything but a plain GET of a signed-in user, for Excel
+downloads (`?format=xlsx`), and for a query with any other parameter, a repeated one or a value longer than a
+filter's (the cache holds what users browse, not whatever a client can make up).
 """
 
 from collections.abc import Callable
@@ -38,13 +41,28 @@ def _key(request: HttpRequest) -> str:
     return dataversion.cache_key("page", request.path, tuple(query), scope_key(request.user), day, get_language())
 
 
-def _cacheable(request: HttpRequest) -> bool:
+MAX_VALUE = 60  # characters of one query value (a date, an id, a school code or name, a page number)
+
+
+def _plain_query(request: HttpRequest, allowed: frozenset[str]) -> bool:
+    return all(
+        name in allowed and len(values) == 1 and len(values[0]) <= MAX_VALUE for name, values in request.GET.lists()
+    )
+
+
+def _cacheable(request: HttpRequest, allowed: frozenset[str]) -> bool:
     return (
         settings.PAGE_CACHE_SECONDS > 0
         and request.method == "GET"
         and request.user.is_authenticated
         and not wants_xlsx(request)
+        and _plain_query(request, allowed)
     )
+
+
+def _names(query) -> frozenset[str]:
+    filters = getattr(query, "base_filters", None)
+    return frozenset({"page", *(filters if filters is not None else query)})
 
 
 def extract(html: str) -> tuple[str, str] | None:
@@ -59,12 +77,21 @@ def extract(html: str) -> tuple[str, str] | None:
     return html[title_start + len(TITLE_START) : title_end], body
 
 
-def cached_page_body(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve the view's page body from the cache when the data has not changed since it was rendered."""
+def cached_page_body(*, query=()) -> Callable:
+    """Serve the view's page body from the cache when the data has not changed since it was rendered. `query`:
+    the names of the query parameters the page reads, or a FilterSet class."""
+    allowed = _names(query)
 
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        return _cached(view, allowed)
+
+    return decorate
+
+
+def _cached(view: Callable[..., HttpResponse], allowed: frozenset[str]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not _cacheable(request):
+        if not _cacheable(request, allowed):
             return view(request, *args, **kwargs)
         key = _key(request)
         stored = cache.get(key)

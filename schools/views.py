@@ -17,7 +17,7 @@ __all__ = ["person_detail", "school_detail", "school_import", "school_import_tem
 
 
 @login_required
-@cached_page_body
+@cached_page_body(query=SchoolFilter)
 def school_list(request):
     schools = selectors.school_list(user=request.user)
     school_filter = SchoolFilter(request.GET, queryset=schools, request=request)
@@ -30,7 +30,7 @@ def school_list(request):
 
 
 @login_required
-@cached_page_body
+@cached_page_body()
 def school_detail(request, pk: int):
     school = get_object_or_404(selectors.school_detail_queryset(user=request.user), pk=pk)
     today = timezone.localdate()

@@ -184,7 +184,7 @@ def _form_page(request, form, decision=None, status=200) -> HttpResponse:
 # --- pages ------------------------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET"])
-@cached_page_body
+@cached_page_body(query=DecisionFilter)
 def decision_list(request: HttpRequest) -> HttpResponse:
     decisions = selectors.decision_list(user=request.user)
     decision_filter = DecisionFilter(request.GET, queryset=decisions, request=request)

@@ -148,7 +148,7 @@ def _open_tasks(request: HttpRequest, school: School) -> list:
 # --- pages ------------------------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET"])
-@cached_page_body
+@cached_page_body(query=FindingFilter)
 def finding_list(request: HttpRequest) -> HttpResponse:
     findings = _open(selectors.finding_list(user=request.user))
     finding_filter = FindingFilter(request.GET, queryset=findings, request=request)

@@ -108,7 +108,7 @@ def _month_grid(events: dict[datetime.date, list], first: datetime.date) -> list
 # --- pages ------------------------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET"])
-@cached_page_body
+@cached_page_body(query=CommunicationFilter)
 def communication_list(request: HttpRequest) -> HttpResponse:
     communications = selectors.communication_list(user=request.user)
     communication_filter = CommunicationFilter(request.GET, queryset=communications, request=request)

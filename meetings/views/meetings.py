@@ -138,7 +138,7 @@ def _meeting_action(request: HttpRequest, pk: int, service, done: str) -> HttpRe
 # --- pages ------------------------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET"])
-@cached_page_body
+@cached_page_body(query=MeetingFilter)
 def meeting_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     schools = school_selectors.school_list(user=user)

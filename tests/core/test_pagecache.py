@@ -2,6 +2,7 @@
 same body; any write shows at once; users of different scopes never share a body; the layout around the body
 (user, logout form and its CSRF token, messages) is always the requesting user's own."""
 
+import datetime
 import re
 
 import pytest
@@ -153,3 +154,35 @@ def test_excel_download_is_not_cached(school_a, district_admin, login):
 def test_out_of_scope_school_is_still_404_after_an_in_scope_request(school_a, school_b, secretary_a, clerk_b, login):
     login(secretary_a).get(reverse("school_detail", args=[school_a.pk]))
     assert login(clerk_b).get(reverse("school_detail", args=[school_a.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"unknown": "1"},  # not a parameter of the page
+        {"category": "x" * 61},  # longer than any filter value
+        {"page": ["1", "2"]},  # repeated
+    ],
+)
+def test_only_the_queries_users_browse_are_cached(query, school_a, district_admin, login):
+    CommunicationFactory(school=school_a)
+    client = login(district_admin)
+    url = reverse("communication_list")
+    client.get(url, query)
+    assert "page" in client.get(url, query).context  # the view ran again: nothing was stored
+
+
+def test_filters_and_page_number_are_cached(school_a, district_admin, login):
+    CommunicationFactory(school=school_a)
+    client = login(district_admin)
+    query = {"category": CommunicationCategory.SANZHONG_YIDA, "page": "1", "school": str(school_a.pk)}
+    client.get(reverse("communication_list"), query)
+    assert "cached_body" in client.get(reverse("communication_list"), query).context
+
+
+def test_the_dashboard_allows_exactly_its_form_fields(district_admin):
+    from reports.filters import DashboardFilterForm
+    from reports.views.dashboard import DASHBOARD_QUERY
+
+    form = DashboardFilterForm({}, user=district_admin, today=datetime.date(2026, 11, 1))
+    assert set(DASHBOARD_QUERY) == set(form.fields)

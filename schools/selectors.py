@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core.models import User
 from core.scope import restrict
@@ -64,7 +64,15 @@ def school_list(*, user: User) -> QuerySet[School]:
 
 
 def school_detail_queryset(*, user: User) -> QuerySet[School]:
-    return school_list(user=user).prefetch_related(Prefetch("campuses", queryset=School.objects.order_by("code")))
+    """Schools in scope with `has_campuses` (most schools have none: their page needs no query for them)."""
+    return school_list(user=user).annotate(has_campuses=Exists(School.objects.filter(parent=OuterRef("pk"))))
+
+
+def campuses_of(*, school: School) -> list[School]:
+    """The school's 校区 / 分校 (none without a query when `has_campuses` says so)."""
+    if getattr(school, "has_campuses", True) is False:
+        return []
+    return list(school.campuses.order_by("code"))
 
 
 def person_list(*, user: User) -> QuerySet[Person]:

@@ -37,6 +37,7 @@ def school_detail(request, pk: int):
     leadership = selectors.school_leadership(school=school, on=today)  # the school is in scope: all of its rows are
     context = {
         "school": school,
+        "campuses": selectors.campuses_of(school=school),
         "pair": leadership.pair,
         "pair_history": leadership.pair_history,
         "appointments": leadership.appointments,

@@ -14,6 +14,7 @@ from .choices import PRINCIPAL_POSTS, SECRETARY_POSTS, Post
 from .models import Appointment, CommitteeMembership, Person, Policy, School
 
 PAIR_POSTS = (*SECRETARY_POSTS, *PRINCIPAL_POSTS)
+IN_LIST_MAX = 500  # ids beyond which a query reads all rows instead of sending the ids
 
 
 @dataclass(frozen=True)
@@ -158,14 +159,16 @@ def pairs_on(*, schools: Iterable[School] | QuerySet[School], on: date) -> dict[
 def pair_people_on(*, school_ids: list[int], on: date) -> dict[int, tuple[int | None, int | None]]:
     """(secretary id, principal id) of each school's pair on a date, as `pairs_on` picks them, without loading
     appointments or people: one query of three columns (the dashboards count vacancies and 一肩挑 with it)."""
-    rows = (
-        Appointment.objects.filter(_active_on(on), post__in=PAIR_POSTS, school_id__in=school_ids)
-        .order_by("start", "pk")
-        .values_list("school_id", "post", "person_id")
-    )
+    rows = Appointment.objects.filter(_active_on(on), post__in=PAIR_POSTS)
+    wanted = set(school_ids)
+    if len(wanted) <= IN_LIST_MAX:
+        rows = rows.filter(school_id__in=wanted)
+    # else: every school's pair (a few thousand rows) and keep the wanted ones here — cheaper than a query
+    # carrying thousands of ids
     first: dict[int, dict[str, int]] = defaultdict(dict)
-    for school_id, post, person_id in rows:
-        first[school_id].setdefault(post, person_id)
+    for school_id, post, person_id in rows.order_by("start", "pk").values_list("school_id", "post", "person_id"):
+        if school_id in wanted:
+            first[school_id].setdefault(post, person_id)
 
     def pick(held: dict[str, int], posts) -> int | None:
         return next((held[post] for post in posts if post in held), None)

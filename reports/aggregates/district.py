@@ -4,6 +4,7 @@ group whatever the number of schools. Plain dataclasses, so the PDF reports can 
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -82,20 +83,41 @@ class DistrictDashboard:
     trends: list[MonthTrend]
 
 
+class _School(NamedTuple):
+    """What the dashboard needs of a school in scope (a row, not a model instance: 2,000 of them per request)."""
+
+    pk: int
+    is_active: bool
+    district_id: int
+    district_code: str
+    district_name: str
+    group_id: int | None
+    group_code: str | None
+    group_name: str | None
+
+
+def _schools(queryset: QuerySet[School]) -> list[_School]:
+    columns = ("pk", "is_active", "district_id", "district__code", "district__name")
+    rows = queryset.order_by("district__code", "code").values_list(*columns, "group_id", "group__code", "group__name")
+    return [_School(*row) for row in rows]
+
+
 class _Slices:
     """Routes each grouped row to the total, its 学区 and its 集团."""
 
-    def __init__(self, schools: list[School]):
+    def __init__(self, schools: list[_School]):
         self.total = Figures(name="合计")
         self.districts: dict[int, Figures] = {}
         self.groups: dict[int, Figures] = {}
         for school in schools:
             if school.district_id not in self.districts:
-                district = school.district
-                self.districts[district.pk] = Figures(name=district.name, pk=district.pk, code=district.code)
+                self.districts[school.district_id] = Figures(
+                    name=school.district_name, pk=school.district_id, code=school.district_code
+                )
             if school.group_id and school.group_id not in self.groups:
-                group = school.group
-                self.groups[group.pk] = Figures(name=group.name, pk=group.pk, code=group.code)
+                self.groups[school.group_id] = Figures(
+                    name=school.group_name, pk=school.group_id, code=school.group_code
+                )
 
     def of(self, district_id: int | None, group_id: int | None) -> list[Figures]:
         slices = [self.total]
@@ -107,15 +129,16 @@ class _Slices:
 
 
 def _grouped(queryset: QuerySet, school_field: str, *keys: str, **aggregates) -> QuerySet:
-    """One GROUP BY query: rows of (学区, 集团, *keys) with the aggregates."""
+    """One GROUP BY query: tuples of (学区, 集团, *keys, *aggregates) (tuples: no dict per row)."""
     return (
         queryset.order_by()
         .values(*keys, district=F(f"{school_field}__district_id"), group=F(f"{school_field}__group_id"))
         .annotate(**aggregates)
+        .values_list("district", "group", *keys, *aggregates)
     )
 
 
-def _add_pairs(slices: _Slices, schools: list[School], on: date) -> None:
+def _add_pairs(slices: _Slices, schools: list[_School], on: date) -> None:
     """Pairs in office, vacancies and 一肩挑 of the active schools on `on` (one query for the appointments)."""
     active = [school for school in schools if school.is_active]
     pairs = pair_people_on(school_ids=[school.pk for school in active], on=on)
@@ -158,32 +181,33 @@ def _add_records(slices: _Slices, *, user: User, scope: DashboardScope, today: d
     communications = scoped(Communication.objects.all(), user=user, scope=scope).filter(
         occurred_at__gte=scope.start_at, occurred_at__lt=scope.end_at
     )
-    for row in _grouped(communications, "school", "category", n=Count("pk")):
-        for figures in slices.of(row["district"], row["group"]):
-            figures.communications[row["category"]] += row["n"]
+    for district, group, category, n in _grouped(communications, "school", "category", n=Count("*")):
+        for figures in slices.of(district, group):
+            figures.communications[category] += n
 
     meetings = scoped(Meeting.objects.all(), user=user, scope=scope).filter(
         date__gte=scope.date_from, date__lte=scope.date_to
     )
-    for row in _grouped(meetings, "school", "body", n=Count("pk")):
-        for figures in slices.of(row["district"], row["group"]):
-            figures.meetings[row["body"]] += row["n"]
+    for district, group, body, n in _grouped(meetings, "school", "body", n=Count("*")):
+        for figures in slices.of(district, group):
+            figures.meetings[body] += n
 
     decisions = decided_sanzhong_yida(user=user, scope=scope)
-    for row in _grouped(decisions, "school", "category", n=Count("pk"), ok=Count("pk", filter=fully_compliant())):
-        for figures in slices.of(row["district"], row["group"]):
-            figures.decisions[row["category"]] += row["n"]
-            figures.compliant_decisions += row["ok"]
+    rows = _grouped(decisions, "school", "category", n=Count("*"), ok=Count("pk", filter=fully_compliant()))
+    for district, group, category, n, ok in rows:
+        for figures in slices.of(district, group):
+            figures.decisions[category] += n
+            figures.compliant_decisions += ok
 
     findings = scoped(Finding.objects.all(), user=user, scope=scope).filter(resolved_at__isnull=True)
-    for row in _grouped(findings, "school", "rule", n=Count("pk")):
-        for figures in slices.of(row["district"], row["group"]):
-            figures.findings[row["rule"]] += row["n"]
+    for district, group, rule, n in _grouped(findings, "school", "rule", n=Count("*")):
+        for figures in slices.of(district, group):
+            figures.findings[rule] += n
 
     tasks = overdue_tasks(user=user, scope=scope, today=today)
-    for row in _grouped(tasks, "decision__school", n=Count("pk")):
-        for figures in slices.of(row["district"], row["group"]):
-            figures.overdue_tasks += row["n"]
+    for district, group, n in _grouped(tasks, "decision__school", n=Count("*")):
+        for figures in slices.of(district, group):
+            figures.overdue_tasks += n
 
 
 def overdue_tasks(*, user: User, scope: DashboardScope, today: date) -> QuerySet[Task]:
@@ -209,12 +233,7 @@ def schools_by_open_findings(*, user: User, scope: DashboardScope, limit: int = 
 def district_dashboard(*, user: User, scope: DashboardScope, today: date | None = None) -> DistrictDashboard:
     """Every figure of the district dashboard, in a number of queries independent of the number of schools."""
     today = today or timezone.localdate()
-    schools = list(
-        scoped(School.objects.all(), user=user, scope=scope, school_field="")
-        .select_related("district", "group")
-        .only("pk", "is_active", "district__code", "district__name", "group__code", "group__name")
-        .order_by("district__code", "code")
-    )
+    schools = _schools(scoped(School.objects.all(), user=user, scope=scope, school_field=""))
     slices = _Slices(schools)
     _add_pairs(slices, schools, scope.date_to)
     _add_records(slices, user=user, scope=scope, today=today)

@@ -32,7 +32,7 @@ def _as_month(value: date | datetime) -> date:
 
 
 def _per_month(queryset: QuerySet, trunc: TruncMonth) -> dict[date, int]:
-    rows = queryset.order_by().annotate(month=trunc).values("month").annotate(n=Count("pk"))
+    rows = queryset.order_by().annotate(month=trunc).values("month").annotate(n=Count("*"))
     return {_as_month(row["month"]): row["n"] for row in rows}
 
 

@@ -159,3 +159,18 @@ def test_policy_in_force_prefers_school_and_date(school):
     assert policy_in_force(school=school, on=D(2024, 6, 1)).minutes_due_days == 5
     assert policy_in_force(school=school, on=D(2025, 6, 1)).regular_talk_period == "week"
     assert policy_in_force(school=SchoolFactory(), on=D(2025, 6, 1)).regular_talk_period == "month"
+
+
+def test_pair_people_on_many_schools_reads_all_rows_and_keeps_the_wanted(db, monkeypatch):
+    from schools import selectors
+
+    schools = SchoolFactory.create_batch(3)
+    for school in schools:
+        AppointmentFactory(school=school, post=Post.SECRETARY, start=D(2022, 1, 1))
+        AppointmentFactory(school=school, post=Post.PRINCIPAL, start=D(2022, 1, 1))
+    wanted = [schools[0].pk, schools[1].pk]
+    by_list = selectors.pair_people_on(school_ids=wanted, on=D(2023, 1, 1))
+    monkeypatch.setattr(selectors, "IN_LIST_MAX", 1)
+    by_all_rows = selectors.pair_people_on(school_ids=wanted, on=D(2023, 1, 1))
+    assert by_all_rows == by_list and set(by_list) == set(wanted)
+    assert all(secretary and principal for secretary, principal in by_list.values())

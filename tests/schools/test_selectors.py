@@ -67,11 +67,9 @@ def test_executive_principal_counts_when_no_principal(school):
     assert pair.principal_post_label == "执行校长"
 
 
-def test_change_of_post_and_history(school):
-    """A deputy becomes principal; the old principal becomes secretary: history shows three periods."""
-    old_secretary = PersonFactory(name="甲")
-    old_principal = PersonFactory(name="乙")
-    deputy = PersonFactory(name="丙")
+def _change_of_post(school):
+    """甲 and 乙 lead until 2023-08-31; 乙 becomes secretary on 09-01; the deputy 丙 becomes principal on 10-01."""
+    old_secretary, old_principal, deputy = PersonFactory(name="甲"), PersonFactory(name="乙"), PersonFactory(name="丙")
     AppointmentFactory(
         school=school, person=old_secretary, post=Post.SECRETARY, start=D(2020, 1, 1), end=D(2023, 8, 31)
     )
@@ -83,6 +81,12 @@ def test_change_of_post_and_history(school):
         school=school, person=deputy, post=Post.DEPUTY_PRINCIPAL, start=D(2020, 1, 1), end=D(2023, 9, 30)
     )
     AppointmentFactory(school=school, person=deputy, post=Post.PRINCIPAL, start=D(2023, 10, 1))
+    return old_secretary, old_principal, deputy
+
+
+def test_change_of_post_and_history(school):
+    """A deputy becomes principal; the old principal becomes secretary: history shows three periods."""
+    old_secretary, old_principal, deputy = _change_of_post(school)
 
     history = pair_history(school=school)
 
@@ -97,18 +101,7 @@ def test_change_of_post_and_history(school):
 
 @pytest.mark.parametrize("on", [D(2021, 6, 1), D(2023, 9, 15), D(2026, 1, 1)])
 def test_school_leadership_is_pair_history_and_appointments_in_one_query(school, on, django_assert_num_queries):
-    old_secretary, old_principal, deputy = PersonFactory(), PersonFactory(), PersonFactory()
-    AppointmentFactory(
-        school=school, person=old_secretary, post=Post.SECRETARY, start=D(2020, 1, 1), end=D(2023, 8, 31)
-    )
-    AppointmentFactory(
-        school=school, person=old_principal, post=Post.PRINCIPAL, start=D(2020, 1, 1), end=D(2023, 8, 31)
-    )
-    AppointmentFactory(school=school, person=old_principal, post=Post.SECRETARY, start=D(2023, 9, 1))
-    AppointmentFactory(
-        school=school, person=deputy, post=Post.DEPUTY_PRINCIPAL, start=D(2020, 1, 1), end=D(2023, 9, 30)
-    )
-    AppointmentFactory(school=school, person=deputy, post=Post.PRINCIPAL, start=D(2023, 10, 1))
+    _change_of_post(school)
     AppointmentFactory(post=Post.PRINCIPAL, start=D(2020, 1, 1))  # another school's
 
     with django_assert_num_queries(1):

@@ -119,6 +119,11 @@ def _active_on(on: date) -> Q:
     return Q(start__lte=on) & (Q(end__isnull=True) | Q(end__gte=on))
 
 
+def _in_office(appointment: Appointment, on: date) -> bool:
+    """`_active_on` for a loaded appointment."""
+    return appointment.start <= on and (appointment.end is None or appointment.end >= on)
+
+
 def _pick(holders: list[Appointment], posts: Iterable[str]) -> Appointment | None:
     """The holder of the first post in `posts` order (校长 before 执行校长), earliest start first."""
     for post in posts:
@@ -197,7 +202,7 @@ def school_leadership(*, school: School, on: date) -> SchoolLeadership:
     """`pair_on`, `pair_history` (reversed) and the school's appointments from one query."""
     appointments = list(Appointment.objects.filter(school=school).select_related("person").order_by("start", "pk"))
     pair_posts = [a for a in appointments if a.post in PAIR_POSTS]
-    holders = [a for a in pair_posts if a.start <= on and (a.end is None or a.end >= on)]
+    holders = [a for a in pair_posts if _in_office(a, on)]
     return SchoolLeadership(
         pair=_pair_from(school.pk, holders),
         pair_history=list(reversed(pair_history(school=school, appointments=pair_posts))),
@@ -220,7 +225,7 @@ def pair_history(*, school: School, appointments: list[Appointment] | None = Non
     periods: list[LeadershipPair] = []
     for index, period_start in enumerate(boundaries):
         period_end = boundaries[index + 1] - timedelta(days=1) if index + 1 < len(boundaries) else None
-        holders = [a for a in appointments if a.start <= period_start and (a.end is None or a.end >= period_start)]
+        holders = [a for a in appointments if _in_office(a, period_start)]
         pair = _pair_from(school.pk, holders, period_start, period_end)
         if periods and periods[-1].key() == pair.key():
             last = periods.pop()

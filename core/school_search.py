@@ -41,10 +41,14 @@ class SchoolChoiceField(forms.ModelChoiceField):
         text = str(value).strip()[:200]
         if not text:
             return None
-        school = self._find(text)
+        if self._found is None or self._found[0] != text:  # the search box asks again to show the choice
+            self._found = (text, self._find(text))
+        school = self._found[1]
         if school is None:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return school
+
+    _found: tuple[str, object] | None = None  # (text, school) of the last lookup (one per form render)
 
     def _find(self, text: str):
         schools = self.queryset

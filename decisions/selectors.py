@@ -14,6 +14,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -99,6 +100,17 @@ def finding_list(*, user: User) -> QuerySet[Finding]:
         .prefetch_related("subject")
         .order_by("-first_seen", "-pk")
     )
+
+
+def open_finding_count() -> RawSQL:
+    """The number of open findings of each school of a school queryset. Findings are scoped by their school
+    alone, so for schools already in the user's scope it is what the user sees on the findings pages. Written
+    out in SQL: a `Subquery()` count took longer to compile (≈ 0.4 ms) than the school page's query to run."""
+    sql = (
+        'SELECT COUNT(*) FROM "decisions_finding" finding'
+        ' WHERE finding."school_id" = "schools_school"."id" AND finding."resolved_at" IS NULL'
+    )
+    return RawSQL(sql, (), output_field=IntegerField())  # noqa: S611  (a constant, no parameters)
 
 
 def rule_titles() -> dict[str, str]:

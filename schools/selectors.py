@@ -4,13 +4,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from core.models import User
 from core.scope import restrict
 
-from .choices import PRINCIPAL_POSTS, SECRETARY_POSTS, Post
+from .choices import PRINCIPAL_POSTS, SECRETARY_POSTS, MeetingBody, Post
 from .models import Appointment, CommitteeMembership, Person, Policy, School
 
 PAIR_POSTS = (*SECRETARY_POSTS, *PRINCIPAL_POSTS)
@@ -66,7 +68,14 @@ def school_list(*, user: User) -> QuerySet[School]:
 
 def school_detail_queryset(*, user: User) -> QuerySet[School]:
     """Schools in scope with `has_campuses` (most schools have none: their page needs no query for them)."""
-    return school_list(user=user).annotate(has_campuses=Exists(School.objects.filter(parent=OuterRef("pk"))))
+    return school_list(user=user).annotate(has_campuses=has_campuses())
+
+
+def has_campuses() -> RawSQL:
+    """Whether each school of a school queryset has 校区 / 分校. Written out in SQL: Django's `Exists()` took
+    longer to compile (≈ 0.3 ms) than the school page's query takes to run."""
+    sql = 'EXISTS (SELECT 1 FROM "schools_school" campus WHERE campus."parent_id" = "schools_school"."id")'
+    return RawSQL(sql, (), output_field=BooleanField())  # noqa: S611  (a constant, no parameters)
 
 
 def campuses_of(*, school: School) -> list[School]:
@@ -105,13 +114,25 @@ def memberships_on(*, school: School, body: str, on: date) -> QuerySet[Committee
     )
 
 
-def memberships_on_school(*, school: School, on: date) -> QuerySet[CommitteeMembership]:
-    """Everyone expected at any of the school's meeting bodies on a date."""
-    return (
+class MemberOnDay(NamedTuple):
+    """A row of a school's expected (应到) meeting members on a day."""
+
+    body_label: str
+    person_id: int
+    person_name: str
+    start: date
+
+
+def memberships_on_school(*, school: School, on: date) -> list[MemberOnDay]:
+    """Everyone expected at any of the school's meeting bodies on a date, by body then person code (rows, not
+    model instances: the school page lists about twenty)."""
+    labels = dict(MeetingBody.choices)
+    rows = (
         CommitteeMembership.objects.filter(_active_on(on), school=school)
-        .select_related("person")
         .order_by("body", "person__code")
+        .values_list("body", "person_id", "person__name", "start")
     )
+    return [MemberOnDay(labels.get(body, body), person_id, name, start) for body, person_id, name, start in rows]
 
 
 # --- Pairs ------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.utils import timezone
 from core.exports import wants_xlsx
 from core.pagecache import cached_page_body
 from core.paging import CachedCountPaginator
+from decisions.selectors import open_finding_count
 
 from . import selectors
 from .exports import school_list_xlsx
@@ -32,7 +33,8 @@ def school_list(request):
 @login_required
 @cached_page_body()
 def school_detail(request, pk: int):
-    school = get_object_or_404(selectors.school_detail_queryset(user=request.user), pk=pk)
+    schools = selectors.school_detail_queryset(user=request.user).annotate(open_finding_count=open_finding_count())
+    school = get_object_or_404(schools, pk=pk)
     today = timezone.localdate()
     leadership = selectors.school_leadership(school=school, on=today)  # the school is in scope: all of its rows are
     context = {

@@ -8,8 +8,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core import dataversion
-from schools.choices import Post, SchoolLevel
-from tests.factories import AppointmentFactory, EducationGroupFactory, PersonFactory, SchoolFactory
+from schools.choices import MeetingBody, Post, SchoolLevel
+from tests.factories import (
+    AppointmentFactory,
+    CommitteeMembershipFactory,
+    EducationGroupFactory,
+    PersonFactory,
+    SchoolFactory,
+)
 
 ALL_ROLES = [
     "district_admin",
@@ -108,6 +114,41 @@ def test_school_detail_shows_pair_timeline_and_combined_tag(school_a, district_v
     assert "一肩挑" in body
     assert "2021-09-01 — 至今" in body
     assert "王一肩" in body
+
+
+def test_school_detail_lists_appointments_and_members_as_linked_escaped_rows(school_a, district_viewer, login):
+    former = PersonFactory(name="<b>赵前任</b>")
+    AppointmentFactory(
+        school=school_a, person=former, post=Post.DEPUTY_PRINCIPAL, start=datetime.date(2019, 9, 1),
+        end=datetime.date(2022, 8, 31),
+    )  # fmt: skip
+    deputy = PersonFactory(name="钱副校长")
+    AppointmentFactory(school=school_a, person=deputy, post=Post.DEPUTY_SECRETARY, start=datetime.date(2022, 9, 1))
+    member = PersonFactory(name="孙委员")
+    CommitteeMembershipFactory(school=school_a, person=member, body=MeetingBody.STAFF_CONGRESS)
+    CommitteeMembershipFactory(
+        school=school_a, person=PersonFactory(name="李已退"), end=datetime.date(2023, 1, 1)
+    )  # no longer a member: not listed
+
+    body = login(district_viewer).get(reverse("school_detail", args=[school_a.pk])).content.decode()
+
+    former_link = reverse("person_detail", args=[former.pk])
+    assert (
+        f'<tr><td><a href="{former_link}">&lt;b&gt;赵前任&lt;/b&gt;</a></td><td>副校长</td>'
+        "<td>2019-09-01</td><td>2022-08-31</td></tr>"
+    ) in body
+    assert f'<a href="{reverse("person_detail", args=[deputy.pk])}">钱副校长</a></td><td>副书记</td>' in body
+    assert "<td>2022-09-01</td><td>在任</td>" in body
+    assert (
+        f'<tr><td>教代会</td><td><a href="{reverse("person_detail", args=[member.pk])}">孙委员</a></td>'
+        "<td>2022-09-01</td></tr>"
+    ) in body
+    assert "李已退" not in body and "<b>" not in body
+
+
+def test_school_detail_empty_tables_say_so(school_b, district_viewer, login):
+    body = login(district_viewer).get(reverse("school_detail", args=[school_b.pk])).content.decode()
+    assert "暂无任职记录。" in body and "暂无会议组成人员。" in body
 
 
 def test_school_list_filters(district_viewer, login, district_a, district_b):

@@ -9,9 +9,9 @@ def _has_demo_data() -> bool:
 
 
 def portal(request):
-    """Title and demo-data banner flag for the base layout (the flag read through the data-version cache: it is on
-    every page)."""
+    """Title and demo-data banner flag for the base layout (the flag read through the data-version cache, and kept
+    in the process under the same version: it is on every page)."""
     return {
         "portal_title": settings.PORTAL_TITLE,
-        "demo_data": dataversion.cached(("demo-data",), _has_demo_data),
+        "demo_data": dataversion.cached(("demo-data",), _has_demo_data, local=True),
     }

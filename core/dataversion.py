@@ -13,7 +13,10 @@ scope-wide figures (dashboard aggregates, list counts) keyed by it are never ser
   (settings.DASHBOARD_CACHE_SECONDS) as a safety net; 0 turns caching off, the default without Redis, since a
   process-local cache cannot see another process's bump.
 - Within one web request the version is read from the cache once (a page asks for it for its body, its figures
-  and the layout); the request's own bumps update it. Outside requests (tasks, commands) every call reads it.
+  and the layout), in the same round trip as the session (`core.sessions`); the request's own bumps update it.
+  Outside requests (tasks, commands) every call reads it.
+- `cached(..., local=True)` also keeps the value in the process, under the same versioned key, for small values
+  that every page reads (the demo banner flag): as fresh as the shared copy, without a cache round trip.
 """
 
 import hashlib
@@ -60,6 +63,17 @@ def current() -> str:
     return str(version)
 
 
+def prime(version: object) -> None:
+    """The version read by someone else in this request (the session store reads it with the session)."""
+    if getattr(_request, "in_request", False) and _request.version is None and version is not None:
+        _request.version = str(version)
+
+
+def wanted() -> bool:
+    """Whether this request has not read the version yet."""
+    return getattr(_request, "in_request", False) and _request.version is None
+
+
 def bump() -> None:
     """A new data version: every figure cached under the previous one is unreachable from now on."""
     token = _new_token()
@@ -94,15 +108,26 @@ def cache_key(*parts: object) -> str:
     return f"{PREFIX}:{current()}:{digest}"
 
 
-def cached(parts: Iterable[object], compute: Callable[[], T]) -> T:
-    """`compute()` read through the cache under the current data version and `parts` (scope, filters, day)."""
+LOCAL_MAX = 256  # values kept in the process; the keys of older versions are dropped all at once past it
+_local: dict[str, object] = {}
+
+
+def cached(parts: Iterable[object], compute: Callable[[], T], *, local: bool = False) -> T:
+    """`compute()` read through the cache under the current data version and `parts` (scope, filters, day).
+    `local`: keep a copy in this process too (small values only)."""
     if settings.DASHBOARD_CACHE_SECONDS <= 0:  # off: no shared cache (see settings)
         return compute()
     key = cache_key(*parts)
+    if local and key in _local:
+        return _local[key]
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, timeout=settings.DASHBOARD_CACHE_SECONDS)
+    if local:
+        if len(_local) >= LOCAL_MAX:
+            _local.clear()
+        _local[key] = value
     return value
 
 

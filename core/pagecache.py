@@ -5,7 +5,8 @@ the same path, query string, day and language, until any data changes.
 Only the page's own part is cached — its `<title>` text and what `{% block content %}` renders between the
 markers of `base.html`. The layout around it (the signed-in user, the logout form with its CSRF token, the
 flash messages, the demo banner) is rendered for each request, so nothing personal is ever shared. A body
-holding a form token is never stored (a page with a POST form inside its content is not cacheable).
+holding a form token is never stored (a page with a POST form inside its content is not cacheable). A new body
+is stored when the server closes the response, once it has been sent, so the first reader does not wait for it.
 
 Views opt in with `@cached_page_body(query=…)`, naming the query parameters the page reads (a FilterSet class
 gives its filters' names; `page` is always allowed). Off when `PAGE_CACHE_SECONDS` (default:
@@ -106,7 +107,8 @@ def _cached(view: Callable[..., HttpResponse], allowed: frozenset[str]) -> Calla
         ):
             parts = extract(response.content.decode(response.charset or "utf-8"))
             if parts is not None:
-                cache.set(key, parts, timeout=settings.PAGE_CACHE_SECONDS)
+                # Stored when the server closes the response, after sending it: the reader does not wait for it.
+                response._resource_closers.append(lambda: cache.set(key, parts, timeout=settings.PAGE_CACHE_SECONDS))
         return response
 
     return wrapper

@@ -8,6 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -204,3 +206,24 @@ def test_pip_audit_reports_its_own_failure(tmp_path):
     result = _audit(_fake_pip_audit(tmp_path, "", "usage: pip-audit: error: unrecognized arguments\n", 2))
     assert result.returncode == 2
     assert "pip-audit failed" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, {"server_side_binding": True, "prepare_threshold": 1}),
+        ("false", {"server_side_binding": None, "prepare_threshold": None}),
+    ],
+)
+def test_postgresql_connections_prepare_statements_unless_turned_off(value, expected):
+    env = {"SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://haidian@db.internal:5432/haidian"}
+    if value is not None:
+        env["DB_PREPARED_STATEMENTS"] = value
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "o = settings.DATABASES['default']['OPTIONS']; "
+        "print(json.dumps({k: o.get(k) for k in ('server_side_binding', 'prepare_threshold')}))"
+    )
+    result = _python(code, **env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == expected

@@ -146,6 +146,7 @@ def test_cache_down_means_computed_figures(school_a, district_viewer, login, mon
     from django.core.cache import cache
 
     monkeypatch.setattr(cache, "get", lambda key, default=None, version=None: default)
+    monkeypatch.setattr(cache, "get_many", lambda *args, **kwargs: {})
     monkeypatch.setattr(cache, "add", lambda *args, **kwargs: False)
     monkeypatch.setattr(cache, "set", lambda *args, **kwargs: None)
     client = login(district_viewer)

@@ -1,0 +1,20 @@
+"""Sessions as Django's `cached_db` keeps them (the cache first, the database behind it), read in one cache round
+trip with the data version (`core.dataversion`): a page needs both, one after the other, and each round trip to
+Redis costs ≈ 0.2 ms. `SESSION_ENGINE = "core.sessions"` when Redis is the cache."""
+
+from django.contrib.sessions.backends import cached_db
+
+from . import dataversion
+
+
+class SessionStore(cached_db.SessionStore):
+    def load(self):
+        if self.session_key is None or not dataversion.wanted():
+            return super().load()
+        try:
+            values = self._cache.get_many([self.cache_key, dataversion.KEY])
+        except Exception:  # noqa: BLE001 — as cached_db: a cache that refuses the key resets nothing here
+            return super().load()
+        dataversion.prime(values.get(dataversion.KEY))
+        data = values.get(self.cache_key)
+        return data if data is not None else super().load()

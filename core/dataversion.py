@@ -110,6 +110,7 @@ def cache_key(*parts: object) -> str:
 
 LOCAL_MAX = 256  # values kept in the process; the keys of older versions are dropped all at once past it
 _local: dict[str, object] = {}
+_ABSENT = object()
 
 
 def cached(parts: Iterable[object], compute: Callable[[], T], *, local: bool = False) -> T:
@@ -118,8 +119,10 @@ def cached(parts: Iterable[object], compute: Callable[[], T], *, local: bool = F
     if settings.DASHBOARD_CACHE_SECONDS <= 0:  # off: no shared cache (see settings)
         return compute()
     key = cache_key(*parts)
-    if local and key in _local:
-        return _local[key]
+    if local:
+        value = _local.get(key, _ABSENT)  # one lookup: another thread may clear the dict between two
+        if value is not _ABSENT:
+            return value
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -13,7 +13,7 @@ class SessionStore(cached_db.SessionStore):
             return super().load()
         try:
             values = self._cache.get_many([self.cache_key, dataversion.KEY])
-        except Exception:  # noqa: BLE001 — as cached_db: a cache that refuses the key resets nothing here
+        except Exception:  # noqa: BLE001 — as cached_db: a cache error reads the session as not cached
             return super().load()
         dataversion.prime(values.get(dataversion.KEY))
         data = values.get(self.cache_key)

@@ -1,7 +1,6 @@
 """Filters of the communication list. Choices come from the user's scope; bad values are form errors, never 500."""
 
 import datetime
-import re
 
 import django_filters
 from django import forms
@@ -17,29 +16,14 @@ from core.filters import (
     school_choice_filter,
     scoped_schools,
 )
+from core.months import next_month, parse_month
 from schools.models import Person
 
 from .choices import CommunicationCategory, CommunicationOutcome
 from .forms.communications import LeaderChoiceField, leaders_of
 from .models import Communication
 
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
 MONTH_ERROR = "月份格式不正确，请按“年-月”填写，如 2024-03。"
-
-
-def parse_month(value: str | None) -> datetime.date | None:
-    """The first day of a "YYYY-MM" month, or None when the value is empty or not a plausible month."""
-    match = MONTH_PATTERN.match((value or "").strip())
-    if not match:
-        return None
-    year, month = int(match[1]), int(match[2])
-    if not (1990 <= year <= 2100 and 1 <= month <= 12):
-        return None
-    return datetime.date(year, month, 1)
-
-
-def next_month(first: datetime.date) -> datetime.date:
-    return datetime.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
 
 
 class MonthField(forms.CharField):

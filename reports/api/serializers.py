@@ -1,7 +1,6 @@
 """Serializers of the monthly report runs: the read shape (codes plus `*_label`, related records as ids, the
 download URL once done) and the request input handed to `reports.services.report_run_request`."""
 
-import re
 from datetime import date
 
 from drf_spectacular.types import OpenApiTypes
@@ -11,12 +10,12 @@ from rest_framework.reverse import reverse
 
 from core.api.serializers import LabelField
 from core.models import Role
+from core.months import parse_month
 from meetings.api.serializers import ScopedPrimaryKeyRelatedField, _school_scope
 from schools.models import School, SchoolDistrict
 
 from ..models import ReportRun, ReportScope, ReportStatus
 
-MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 MONTH_MESSAGE = "请按“年-月”填写月份，如 2026-10。"
 
 
@@ -92,13 +91,10 @@ class ReportRunRequestSerializer(serializers.Serializer):
     month = serializers.CharField(label="月份", help_text="格式：2026-10（年-月）。")
 
     def validate_month(self, value: str) -> date:
-        match = MONTH.fullmatch(value.strip())
-        try:
-            if not match:
-                raise ValueError(value)
-            return date(int(match[1]), int(match[2]), 1)
-        except ValueError as exc:
-            raise serializers.ValidationError(MONTH_MESSAGE) from exc
+        month = parse_month(value)
+        if month is None:
+            raise serializers.ValidationError(MONTH_MESSAGE)
+        return month
 
     def validate(self, data):
         if data["scope"] == ReportScope.SCHOOL and not data.get("school"):

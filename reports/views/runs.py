@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from core.models import Role, User
+from core.months import parse_month
 from schools.models import School, SchoolDistrict
 from schools.selectors import school_list
 
@@ -64,12 +65,10 @@ class ReportRequestForm(forms.Form):
         self.initial.setdefault("month", f"{add_months(month_start(today), -1):%Y-%m}")
 
     def clean_month(self) -> date:
-        value = self.cleaned_data["month"].strip()
-        try:
-            year, month = (int(part) for part in value.split("-"))
-            return date(year, month, 1)
-        except ValueError as exc:
-            raise forms.ValidationError("请按“年-月”填写月份，如 2026-10。") from exc
+        month = parse_month(self.cleaned_data["month"])
+        if month is None:
+            raise forms.ValidationError("请按“年-月”填写月份，如 2026-10。")
+        return month
 
     def clean(self):
         data = super().clean()

@@ -37,7 +37,8 @@ def test_renders_a_school_report_to_a_file(school_a, tmp_path):
     [
         ("2026/10", "district", "月份格式有误"),
         ("2026-13", "district", "月份格式有误"),
-        ("2999-01", "district", "尚未开始"),
+        ("2099-01", "district", "尚未开始"),
+        ("2999-01", "district", "月份格式有误"),  # no year anyone keeps records of
         ("2026-01", "county", "报告范围有误"),
         ("2026-01", "school:", "报告范围有误"),
         ("2026-01", "school:NOPE", "没有学校代码为 NOPE"),

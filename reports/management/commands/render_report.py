@@ -7,7 +7,6 @@ task's own (`reports.content`, `reports.rendering`); a district report is render
 its cover and contents as the task does.
 """
 
-import re
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.months import parse_month
 from schools.models import School, SchoolDistrict
 
 from ... import content
@@ -23,17 +23,12 @@ from ...rendering.merge import merge_pdfs
 from ...rendering.pdf import render_pdf
 from ...services import _front
 
-MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 
-
-def parse_month(value: str) -> date:
-    match = MONTH.fullmatch(value.strip())
-    if not match:
+def month_of(value: str) -> date:
+    month = parse_month(value)
+    if month is None:
         raise CommandError(f"月份格式有误：{value}（应为 年-月，如 2026-10）。")
-    try:
-        return date(int(match[1]), int(match[2]), 1)
-    except ValueError as exc:
-        raise CommandError(f"月份格式有误：{value}（应为 年-月，如 2026-10）。") from exc
+    return month
 
 
 def parse_target(scope: str, period: date) -> content.ReportTarget:
@@ -84,7 +79,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="输出的 PDF 文件路径")
 
     def handle(self, *args, month: str, scope: str, out: str, **options):
-        period = parse_month(month)
+        period = month_of(month)
         today = timezone.localdate()
         if period > today.replace(day=1):
             raise CommandError("不能生成尚未开始月份的报告。")

@@ -168,9 +168,22 @@ def add_period(filterset_class, *, field_name: str, is_datetime: bool, label: st
     return filterset_class
 
 
+def schools_in_scope(user) -> QuerySet[School]:
+    """The schools `user` may see (the choices of the lists' and the dashboard's filters)."""
+    return restrict(School.objects.all(), user, "")
+
+
+def districts_in_scope(user) -> QuerySet[SchoolDistrict]:
+    return SchoolDistrict.objects.filter(pk__in=schools_in_scope(user).values("district_id")).order_by("code")
+
+
+def groups_in_scope(user) -> QuerySet[EducationGroup]:
+    return EducationGroup.objects.filter(pk__in=schools_in_scope(user).values("group_id")).order_by("code")
+
+
 def scoped_schools(request) -> QuerySet[School]:
     """The schools the requesting user may see (the choices of a list's school filter)."""
-    return restrict(School.objects.all(), request.user, "")
+    return schools_in_scope(request.user)
 
 
 def school_choices(request) -> QuerySet[School]:
@@ -184,11 +197,11 @@ def school_choice_filter(**kwargs) -> django_filters.ModelChoiceFilter:
 
 
 def scoped_districts(request) -> QuerySet[SchoolDistrict]:
-    return SchoolDistrict.objects.filter(pk__in=scoped_schools(request).values("district_id")).order_by("code")
+    return districts_in_scope(request.user)
 
 
 def scoped_groups(request) -> QuerySet[EducationGroup]:
-    return EducationGroup.objects.filter(pk__in=scoped_schools(request).values("group_id")).order_by("code")
+    return groups_in_scope(request.user)
 
 
 def district_filter() -> django_filters.ModelChoiceFilter:

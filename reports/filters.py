@@ -4,23 +4,16 @@ a bad value is a form error shown next to its field and the default is used inst
 from datetime import date
 
 from django import forms
-from django.db.models import QuerySet
 
-from core.filters import use_fast_selects
+from core.filters import districts_in_scope, groups_in_scope, use_fast_selects
 from core.models import User
-from core.scope import restrict
 from schools.choices import SchoolLevel
-from schools.models import EducationGroup, School, SchoolDistrict
 
 from .aggregates import DashboardScope, default_period
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 DATE_ERROR = "请填写 2000 年至 2100 年之间的日期。"
-
-
-def _scoped_schools(user: User) -> QuerySet[School]:
-    return restrict(School.objects.all(), user, "")
 
 
 def _parse(value) -> date | None:
@@ -51,20 +44,19 @@ class DashboardFilterForm(forms.Form):
             data.setdefault("from", default_period(end)[0].isoformat() if end else self.default_from.isoformat())
             data.setdefault("to", self.default_to.isoformat())
         super().__init__(data)
-        schools = _scoped_schools(user)
         self.fields["from"] = forms.DateField(label="起始日期", required=False, widget=DateInput())
         self.fields["to"] = forms.DateField(label="截止日期", required=False, widget=DateInput())
         self.fields["district"] = forms.ModelChoiceField(
             label="学区",
             required=False,
             empty_label="全部学区",
-            queryset=SchoolDistrict.objects.filter(pk__in=schools.values("district_id")).order_by("code"),
+            queryset=districts_in_scope(user),
         )
         self.fields["group"] = forms.ModelChoiceField(
             label="教育集团",
             required=False,
             empty_label="全部集团",
-            queryset=EducationGroup.objects.filter(pk__in=schools.values("group_id")).order_by("code"),
+            queryset=groups_in_scope(user),
         )
         self.fields["level"] = forms.ChoiceField(
             label="学段", required=False, choices=[("", "全部学段"), *SchoolLevel.choices]

@@ -1,6 +1,6 @@
-"""Months as users type them ("2026-10", what `<input type="month">` sends) and the month after one: one parser
-for the filters, the report form, the report API and the `render_report` command, each of which words its own
-error."""
+"""Months: as users type them ("2026-10", what `<input type="month">` sends) — one parser for the filters, the
+report form, the report API and the `render_report` command, each of which words its own error — and the month
+arithmetic of the dashboards, reports and filters."""
 
 import re
 from datetime import date
@@ -20,5 +20,15 @@ def parse_month(value: str | None) -> date | None:
     return date(year, month, 1)
 
 
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(first: date, months: int) -> date:
+    """The first day of the month `months` after (or before, when negative) the month of `first`."""
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def next_month(first: date) -> date:
-    return date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return add_months(first, 1)

@@ -8,21 +8,12 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 
 from core.models import User
+from core.months import add_months, month_start
 from core.scope import restrict
 
 # The district keeps Beijing time whatever the server's setting; months are cut on local midnight.
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 TREND_MONTHS = 12
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(first: date, months: int) -> date:
-    """The first day of the month `months` after (or before, when negative) the month of `first`."""
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def local_midnight(day: date) -> datetime:

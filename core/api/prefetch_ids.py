@@ -5,9 +5,15 @@ Django's prefetch bookkeeping around it; a page of 100 communications spends mor
 query. `IdsQuerySet.prefetch_ids("participants", order_by=("code",))` instead runs one `values_list` query on the
 through table when the queryset is evaluated and stores, on each instance, the list of related ids under
 `ids_attr("participants")`, where the compiled read serializers (`fastread_getters.pk_ids`) look first.
+
+On PostgreSQL the ids come with the rows themselves instead, in one query: a correlated `ARRAY(SELECT …)` column
+per relation (one round trip and one query compilation fewer per page), the same list in the same order.
 """
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connections
 from django.db.models import ManyToManyField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable
 
 
@@ -39,10 +45,21 @@ class IdsQuerySet(QuerySet):
         return clone
 
     def _fetch_all(self):
-        pending = self._result_cache is None
+        lookups = self._ids_lookups if self._result_cache is None and self._iterable_class is ModelIterable else ()
+        if lookups and connections[self.db].vendor == "postgresql":
+            # Only this evaluation's query gets the columns (count(), values() … stay as they were).
+            quote, separate = connections[self.db].ops.quote_name, []
+            for relation, order_by in lookups:
+                sql = _array_sql(self.model, relation, order_by, quote)
+                if sql is None:
+                    separate.append((relation, order_by))
+                else:
+                    annotation = RawSQL(sql, ())  # noqa: S611 - names from the models, no parameters
+                    self.query.add_annotation(annotation, ids_attr(relation), select=True)
+            lookups = tuple(separate)
         super()._fetch_all()
-        if pending and self._ids_lookups and self._iterable_class is ModelIterable and self._result_cache:
-            for relation, order_by in self._ids_lookups:
+        if lookups and self._result_cache:
+            for relation, order_by in lookups:
                 _attach_ids(self._result_cache, relation, order_by, self.db)
 
 
@@ -68,3 +85,34 @@ def _through(target: str, name: str) -> str:
     descending, name = name.startswith("-"), name.removeprefix("-")
     name = "id" if name == "pk" else name
     return f"{'-' if descending else ''}{target}__{name}"
+
+
+def _array_sql(model, relation: str, order_by: tuple[str, ...], quote) -> str | None:
+    """PostgreSQL: the related ids of the outer row as an array, in the order `_attach_ids` gives them (None when
+    `order_by` names something other than the related model's own columns: then `_attach_ids` does it)."""
+    field = model._meta.get_field(relation)
+    through, related = field.remote_field.through._meta, field.related_model._meta
+    source = quote(through.get_field(field.m2m_field_name()).column)
+    target = quote(through.get_field(field.m2m_reverse_field_name()).column)
+    ordering = []
+    for name in order_by:
+        descending, name = name.startswith("-"), name.removeprefix("-")
+        column = related.pk if name == "pk" else _plain_field(related, name)
+        if column is None:
+            return None
+        ordering.append(f"r.{quote(column.column)}{' DESC' if descending else ''}")
+    select = f"SELECT t.{target} FROM {quote(through.db_table)} t"  # noqa: S608 - quoted names from the models
+    return (
+        f"ARRAY({select}"
+        f" INNER JOIN {quote(related.db_table)} r ON r.{quote(related.pk.column)} = t.{target}"
+        f" WHERE t.{source} = {quote(model._meta.db_table)}.{quote(model._meta.pk.column)}"
+        f" ORDER BY {', '.join([*ordering, f't.{target}'])})"
+    )
+
+
+def _plain_field(opts, name: str):
+    try:
+        field = opts.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if field.concrete and not field.is_relation else None

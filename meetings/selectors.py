@@ -3,8 +3,9 @@
 from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import IntegerField, Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from core.api.fastread import rows_attr
@@ -27,16 +28,15 @@ def communication_list(*, user: User) -> QuerySet[Communication]:
     )
 
 
-def _count_of(model, **conditions) -> Coalesce:
-    """The number of `model` rows of the outer meeting, as a correlated subquery (no GROUP BY on meetings)."""
-    rows = (
-        model.objects.filter(meeting=OuterRef("pk"), **conditions)
-        .order_by()
-        .values("meeting")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+def _count_of(model, **conditions) -> RawSQL:
+    """The number of `model` rows of the outer meeting, as a correlated subquery (no GROUP BY on meetings).
+    Written out in SQL: a `Subquery()` of a count takes longer to compile than to run on a page of meetings."""
+    opts, quote = model._meta, connection.ops.quote_name
+    meeting = f"{quote(Meeting._meta.db_table)}.{quote(Meeting._meta.pk.column)}"
+    where = [f"child.{quote(opts.get_field('meeting').column)} = {meeting}"]
+    where += [f"child.{quote(opts.get_field(name).column)} = %s" for name in conditions]
+    sql = f"SELECT COUNT(*) FROM {quote(opts.db_table)} child WHERE {' AND '.join(where)}"  # noqa: S608 - quoted names
+    return RawSQL(sql, tuple(conditions.values()), output_field=IntegerField())  # noqa: S611 - values as parameters
 
 
 def meeting_list(*, user: User) -> QuerySet[Meeting]:

@@ -159,6 +159,15 @@ class FailOpenRedisCache(RedisCache):
     delete_many = _fail_open(lambda *args, **kwargs: None)(RedisCache.delete_many)
     clear = _fail_open(lambda *args, **kwargs: False)(RedisCache.clear)
 
+    @_fail_open(lambda key, timeout, version=None: 1)
+    def hit(self, key: str, timeout: int, version: int | None = None) -> int:
+        """Count one hit under `key` (created with this timeout, never extended) in one atomic round trip; the
+        count so far. Redis down: 1 (a rate limit counted here is not enforced until Redis returns)."""
+        key = self.make_and_validate_key(key, version=version)
+        pipe = self._cache.get_client(key, write=True).pipeline(transaction=True)
+        _, count = pipe.set(key, 0, ex=timeout, nx=True).incr(key).execute()
+        return count
+
 
 def _eager(task) -> bool:
     return bool(task.app.conf.task_always_eager)

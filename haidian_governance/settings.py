@@ -308,7 +308,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.FastJSONRenderer"],  # DRF's JSON, written by orjson
     "DEFAULT_THROTTLE_CLASSES": [
         "core.api.throttling.TokenRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "core.api.throttling.ScopedWindowRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "token": env_str("API_THROTTLE_RATE", "6000/hour"),

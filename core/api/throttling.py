@@ -11,14 +11,14 @@ fixed-window limit, a client can spend its quota at the end of one window and ag
 from django.core.cache import BaseCache
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle, UserRateThrottle
 
-from ..faults import FailOpenRedisCache
 from ..models import ApiToken
 
 
 def window_hit(cache: BaseCache, key: str, timeout: int) -> int:
     """Count one request under `key` (kept `timeout` seconds); the number counted so far, this one included."""
-    if isinstance(cache, FailOpenRedisCache):
-        return cache.hit(key, timeout)
+    hit = getattr(cache, "hit", None)  # FailOpenRedisCache's, also through the `django.core.cache.cache` proxy
+    if hit is not None:
+        return hit(key, timeout)
     cache.add(key, 0, timeout)
     try:
         return cache.incr(key)

@@ -97,6 +97,21 @@ def test_on_redis_the_count_keeps_the_windows_timeout():
     redis_cache.delete("hits")
 
 
+@pytest.mark.skipif(not _redis_reachable(), reason="no Redis on 127.0.0.1:6379")
+def test_the_api_counts_on_redis_in_one_pipeline(rates, clock, api, clerk_a, settings, monkeypatch):
+    settings.CACHES = {
+        "default": {"BACKEND": "core.faults.FailOpenRedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "test-throttle"}
+    }
+    cache.clear()
+    pipelines = []
+    real_hit = FailOpenRedisCache.hit
+    monkeypatch.setattr(FailOpenRedisCache, "hit", lambda self, *args: pipelines.append(args) or real_hit(self, *args))
+    client = api(clerk_a)
+    assert [client.get("/api/v1/schools/").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert len(pipelines) == 4
+    cache.clear()
+
+
 def test_an_unreachable_redis_does_not_block_the_api():
     down = FailOpenRedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.2}})
     assert [window_hit(down, "hits", 60) for _ in range(5)] == [1, 1, 1, 1, 1]

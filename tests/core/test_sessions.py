@@ -1,5 +1,6 @@
-"""core.sessions (cached_db sessions read with the data version in one cache round trip) and the in-process copy
-of small versioned values (`dataversion.cached(..., local=True)`)."""
+"""core.sessions (cached_db sessions read with the data version and the accounts version in one cache round trip),
+the signed-in user kept in the process under the accounts version (core.backends), and the in-process copy of small
+versioned values (`dataversion.cached(..., local=True)`)."""
 
 import pytest
 from django.contrib.sessions.backends import cached_db
@@ -7,6 +8,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from core import dataversion
+from core.backends import ACCOUNTS_KEY, user_cache_key
+from core.models import User
 from schools.models import School
 
 pytestmark = pytest.mark.django_db
@@ -51,8 +54,44 @@ def test_the_session_and_the_data_version_come_in_one_read(session_client, cache
     cache_reads.clear()
     response = session_client.get(url)
     assert response.status_code == 200 and "viewer_u" in response.content.decode()
-    assert ("get_many", (session_key, dataversion.KEY)) in cache_reads
+    assert ("get_many", (session_key, dataversion.KEY, ACCOUNTS_KEY)) in cache_reads
     assert ("get", dataversion.KEY) not in cache_reads and ("get", session_key) not in cache_reads
+    assert not [key for kind, key in cache_reads if kind == "get" and key.startswith("auth-user:")]  # in process
+
+
+def test_an_account_changed_by_another_process_applies_at_the_next_request(session_client, district_viewer):
+    url = reverse("school_list")
+    assert session_client.get(url).status_code == 200
+    assert session_client.get(url).status_code == 200  # the user from this process's copy
+    # Another process deactivates the account: its row, its shared cache entry and the accounts version change.
+    User.objects.filter(pk=district_viewer.pk).update(is_active=False)
+    cache.delete(user_cache_key(district_viewer.pk))
+    cache.set(ACCOUNTS_KEY, "other-process-token", timeout=None)
+    response = session_client.get(url)
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_without_an_accounts_version_the_user_is_read_from_the_shared_cache(session_client, cache_reads):
+    url = reverse("school_list")
+    session_client.get(url)
+    cache.delete(ACCOUNTS_KEY)  # flushed or evicted
+    cache_reads.clear()
+    assert session_client.get(url).status_code == 200
+    assert [key for kind, key in cache_reads if kind == "get" and key.startswith("auth-user:")]
+
+
+def test_each_request_gets_its_own_user_instance(district_viewer):
+    from core.backends import CachedUserBackend, prime_accounts_version
+
+    backend = CachedUserBackend()
+    prime_accounts_version("some-token")  # as the session store does within a request
+    try:
+        first, second = backend.get_user(district_viewer.pk), backend.get_user(district_viewer.pk)
+    finally:
+        prime_accounts_version(None)
+    assert first == second == district_viewer and first is not second
+    first.role = "district_admin"  # a view changing its request.user does not change the next request's
+    assert second.role == district_viewer.role
 
 
 def test_a_version_changed_by_another_process_shows_at_the_next_request(session_client, school_a):

@@ -15,6 +15,13 @@ from core.models import Role
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True, params=["django.contrib.sessions.backends.db", "core.sessions"])
+def session_engine(request, settings):
+    """Every case with the database sessions and with core.sessions, which also keeps the user in the process."""
+    settings.SESSION_ENGINE = request.param
+    return request.param
+
+
 def _user_queries(client, url) -> tuple[int, object]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)

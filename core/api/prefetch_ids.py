@@ -45,7 +45,8 @@ class IdsQuerySet(QuerySet):
         return clone
 
     def _fetch_all(self):
-        lookups = self._ids_lookups if self._result_cache is None and self._iterable_class is ModelIterable else ()
+        fetching = self._result_cache is None and self._iterable_class is ModelIterable
+        lookups = self._ids_lookups if fetching else ()
         if lookups and connections[self.db].vendor == "postgresql":
             # Only this evaluation's query gets the columns (count(), values() … stay as they were).
             quote, separate = connections[self.db].ops.quote_name, []
@@ -58,9 +59,13 @@ class IdsQuerySet(QuerySet):
                     self.query.add_annotation(annotation, ids_attr(relation), select=True)
             lookups = tuple(separate)
         super()._fetch_all()
-        if lookups and self._result_cache:
-            for relation, order_by in lookups:
-                _attach_ids(self._result_cache, relation, order_by, self.db)
+        if fetching and self._result_cache:
+            self._attach(self._result_cache, separate_ids=lookups)
+
+    def _attach(self, instances: list, *, separate_ids) -> None:
+        """Fill in what was asked for on the instances just fetched (subclasses add their own)."""
+        for relation, order_by in separate_ids:
+            _attach_ids(instances, relation, order_by, self.db)
 
 
 def _attach_ids(instances: list, relation: str, order_by: tuple[str, ...], using: str) -> None:

@@ -11,7 +11,6 @@ Django's prefetch leaves it (so `item.meeting` costs no query).
 """
 
 from django.db.models import QuerySet
-from django.db.models.query import ModelIterable
 
 from .fastread_getters import rows_attr
 from .prefetch_ids import IdsQuerySet
@@ -37,12 +36,10 @@ class RowsQuerySet(IdsQuerySet):
         clone._rows_lookups = self._rows_lookups
         return clone
 
-    def _fetch_all(self):
-        pending = self._result_cache is None and self._iterable_class is ModelIterable
-        super()._fetch_all()
-        if pending and self._rows_lookups and self._result_cache:
-            for relation, queryset in self._rows_lookups:
-                _attach_rows(self._result_cache, relation, queryset, self.db)
+    def _attach(self, instances: list, *, separate_ids) -> None:
+        super()._attach(instances, separate_ids=separate_ids)
+        for relation, queryset in self._rows_lookups:
+            _attach_rows(instances, relation, queryset, self.db)
 
 
 def _attach_rows(instances: list, relation: str, queryset: QuerySet | None, using: str) -> None:

@@ -3,7 +3,6 @@ the limit a 429 in the API's JSON error shape with `Retry-After`; the next windo
 atomic increment (on Redis too), and an unreachable Redis does not block the API."""
 
 import pytest
-import redis
 from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -12,9 +11,9 @@ from rest_framework.throttling import SimpleRateThrottle
 from core.api.throttling import WindowRateThrottle, window_hit
 from core.faults import FailOpenRedisCache
 from tests.factories import PASSWORD
+from tests.services import REDIS_URL, needs_redis
 
 pytestmark = pytest.mark.django_db
-REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
 @pytest.fixture
@@ -79,14 +78,7 @@ def test_the_count_is_one_stored_integer(settings):
     assert cache.get("throttle-test") == 3
 
 
-def _redis_reachable() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.mark.skipif(not _redis_reachable(), reason="no Redis on 127.0.0.1:6379")
+@needs_redis
 def test_on_redis_the_count_keeps_the_windows_timeout():
     redis_cache = FailOpenRedisCache(REDIS_URL, {"KEY_PREFIX": "test-throttle"})
     redis_cache.delete("hits")
@@ -97,7 +89,7 @@ def test_on_redis_the_count_keeps_the_windows_timeout():
     redis_cache.delete("hits")
 
 
-@pytest.mark.skipif(not _redis_reachable(), reason="no Redis on 127.0.0.1:6379")
+@needs_redis
 def test_the_api_counts_on_redis_in_one_pipeline(rates, clock, api, clerk_a, settings, monkeypatch):
     settings.CACHES = {
         "default": {"BACKEND": "core.faults.FailOpenRedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "test-throttle"}

@@ -1,22 +1,12 @@
 """The Redis cache backend (core.faults.FailOpenRedisCache): one redis client per pool, reused across operations,
 and an unreachable Redis read as an empty cache."""
 
-import pytest
-import redis
-
 from core.faults import FailOpenRedisCache
-
-URL = "redis://127.0.0.1:6379/14"
-
-
-def _reachable() -> bool:
-    try:
-        return bool(redis.Redis.from_url(URL, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
+from tests.services import REDIS_URL as URL
+from tests.services import needs_redis
 
 
-@pytest.mark.skipif(not _reachable(), reason="no Redis on 127.0.0.1:6379")
+@needs_redis
 def test_one_client_serves_every_operation():
     cache = FailOpenRedisCache(URL, {"KEY_PREFIX": "test-redis-cache"})
     client = cache._cache.get_client(write=True)

@@ -8,12 +8,18 @@ same query (`<foreign key>_id IN (<the page's ids>)`, in the queryset's order, i
 stores, on each parent, the list of its rows under `rows_attr("items")` — where the compiled read serializers
 (`fastread_getters._related`) look first — with each row's foreign key pointing at the parent instance, as
 Django's prefetch leaves it (so `item.meeting` costs no query).
+
+On PostgreSQL, the rows of a plain listing come with their parents instead, in the parents' own query
+(`core.api.inline_rows`): a meetings page's attendance, and its agenda items' votes and recusals.
 """
 
+from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from .fastread_getters import rows_attr
-from .prefetch_ids import IdsQuerySet
+from .inline_rows import inline_rows
+from .prefetch_ids import IdsQuerySet, in_ids, is_postgresql
 
 
 class RowsQuerySet(IdsQuerySet):
@@ -36,9 +42,24 @@ class RowsQuerySet(IdsQuerySet):
         clone._rows_lookups = self._rows_lookups
         return clone
 
-    def _attach(self, instances: list, *, separate_ids) -> None:
-        super()._attach(instances, separate_ids=separate_ids)
+    def _add_inline_columns(self) -> dict:
+        pending = super()._add_inline_columns()
+        connection, inline, separate = connections[self.db], [], []
         for relation, queryset in self._rows_lookups:
+            rows = inline_rows(self.model, relation, queryset, connection) if is_postgresql(connection) else None
+            if rows is None:
+                separate.append((relation, queryset))
+            else:
+                annotation = RawSQL(rows.sql, ())  # noqa: S611 - names from the models, no parameters
+                self.query.add_annotation(annotation, rows.column, select=True)
+                inline.append(rows)
+        return {**pending, "rows": separate, "inline_rows": inline}
+
+    def _attach(self, instances: list, pending: dict) -> None:
+        super()._attach(instances, pending)
+        for rows in pending["inline_rows"]:
+            rows.attach(instances, self.db)
+        for relation, queryset in pending["rows"]:
             _attach_rows(instances, relation, queryset, self.db)
 
 
@@ -49,7 +70,7 @@ def _attach_rows(instances: list, relation: str, queryset: QuerySet | None, usin
     if queryset is None:
         queryset = foreign_key.model._default_manager.all()
     attname, set_parent = foreign_key.attname, foreign_key.set_cached_value
-    for row in queryset.using(using).filter(**{f"{attname}__in": list(parents)}):
+    for row in queryset.using(using).filter(in_ids(attname, list(parents))):
         parent_pk = getattr(row, attname)
         rows[parent_pk].append(row)
         set_parent(row, parents[parent_pk])

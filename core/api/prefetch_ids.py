@@ -57,7 +57,7 @@ class IdsQuerySet(QuerySet):
         connection, separate = connections[self.db], []
         postgresql = is_postgresql(connection)
         for relation, order_by in self._ids_lookups:
-            sql = _array_sql(self.model, relation, order_by, connection.ops.quote_name) if postgresql else None
+            sql = array_sql(self.model, relation, order_by, connection.ops.quote_name) if postgresql else None
             if sql is None:
                 separate.append((relation, order_by))
             else:
@@ -118,9 +118,10 @@ def _through(target: str, name: str) -> str:
     return f"{'-' if descending else ''}{target}__{name}"
 
 
-def _array_sql(model, relation: str, order_by: tuple[str, ...], quote) -> str | None:
-    """PostgreSQL: the related ids of the outer row as an array, in the order `_attach_ids` gives them (None when
-    `order_by` names something other than the related model's own columns: then `_attach_ids` does it)."""
+def array_sql(model, relation: str, order_by: tuple[str, ...], quote, outer: str | None = None) -> str | None:
+    """PostgreSQL: the related ids of the outer row (`outer`: the SQL of its primary key, default the model's table's)
+    as an array, in the order `_attach_ids` gives them (None when `order_by` names something other than the related
+    model's own columns: then `_attach_ids` does it)."""
     field = model._meta.get_field(relation)
     through, related = field.remote_field.through._meta, field.related_model._meta
     source = quote(through.get_field(field.m2m_field_name()).column)
@@ -136,7 +137,7 @@ def _array_sql(model, relation: str, order_by: tuple[str, ...], quote) -> str | 
     return (
         f"ARRAY({select}"
         f" INNER JOIN {quote(related.db_table)} r ON r.{quote(related.pk.column)} = t.{target}"
-        f" WHERE t.{source} = {quote(model._meta.db_table)}.{quote(model._meta.pk.column)}"
+        f" WHERE t.{source} = {outer or f'{quote(model._meta.db_table)}.{quote(model._meta.pk.column)}'}"
         f" ORDER BY {', '.join([*ordering, f't.{target}'])})"
     )
 

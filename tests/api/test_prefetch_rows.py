@@ -6,10 +6,17 @@ from django.test.utils import CaptureQueriesContext
 
 from core.api.fastread import rows_attr
 from core.api.inline_rows import inline_rows
+from core.api.prefetch_ids import ids_attr
 from core.api.prefetch_rows import RowsQuerySet
 from meetings.models import AgendaItem, Attendance, Meeting, Recusal, Vote
 from schools.models import School
-from tests.factories import AgendaItemFactory, AttendanceFactory, MeetingFactory, PersonFactory
+from tests.factories import (
+    AgendaItemFactory,
+    AttendanceFactory,
+    CommunicationFactory,
+    MeetingFactory,
+    PersonFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,25 +49,51 @@ def test_rows_point_at_their_parent_instance(school_a):
     assert len(queries) == 0
 
 
-def test_nested_prefetches_of_the_rows_run_once_for_all(school_a):
-    meetings = [MeetingFactory(school=school_a) for _ in range(2)]
-    items = [AgendaItemFactory(meeting=meeting) for meeting in meetings for _ in range(2)]
-    queryset = (
-        RowsQuerySet(Meeting)
-        .filter(school=school_a)
-        .prefetch_rows(
-            "items",
-            RowsQuerySet(AgendaItem).order_by("order").prefetch_rows("votes").prefetch_ids("pre_communications"),
-        )
-    )
+def test_nested_prefetches_of_the_rows_run_once_for_all_and_inline_as_they_would_run_separately(school_a):
+    meetings = [MeetingFactory(school=school_a) for _ in range(3)]
+    items = [AgendaItemFactory(meeting=meeting, order=n) for meeting in meetings[:2] for n in (2, 1)]
+    people = [PersonFactory(code=code) for code in ("P-2", "P-1")]
+    communications = [CommunicationFactory(school=school_a) for _ in range(2)]
+    items[0].pre_communications.set(communications)
+    for person in people:
+        Vote.objects.create(item=items[1], person=person, choice="for")
+    Recusal.objects.create(item=items[2], person=people[0], reason="亲属")
+
+    def listing(items_queryset):
+        nested = items_queryset.order_by("order").prefetch_rows("votes").prefetch_rows("recusals")
+        return RowsQuerySet(Meeting).filter(school=school_a).order_by("pk").prefetch_rows("items", nested)
+
     with CaptureQueriesContext(connection) as queries:
-        rows = list(queryset)
-    # meetings, items, votes, pre-meeting communications; on PostgreSQL the votes and the communications' ids come
-    # with the items
-    assert len(queries) == (2 if connection.vendor == "postgresql" else 4)
-    listed = {m.pk: [i.pk for i in m.__dict__[rows_attr("items")]] for m in rows}
-    assert listed == {m.pk: [i.pk for i in items if i.meeting_id == m.pk] for m in meetings}
-    assert all(i.__dict__[rows_attr("votes")] == [] for m in rows for i in m.__dict__[rows_attr("items")])
+        inline = list(listing(RowsQuerySet(AgendaItem).prefetch_ids("pre_communications")))
+    # meetings, items, votes, recusals, pre-meeting communications: on PostgreSQL all inside the meetings' query
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 5)
+    with CaptureQueriesContext(connection) as queries:
+        separate = list(listing(RowsQuerySet(AgendaItem).filter(pk__gt=0).prefetch_ids("pre_communications")))
+    assert len(queries) == (2 if connection.vendor == "postgresql" else 5)  # PostgreSQL: the rest inside the items'
+
+    def nested(rows):
+        return {
+            meeting.pk: [
+                (
+                    item.pk,
+                    item.order,
+                    item.updated_at,
+                    item.meeting is meeting,
+                    item.__dict__[ids_attr("pre_communications")],
+                    [(v.pk, v.person_id, v.choice, v.item is item) for v in item.__dict__[rows_attr("votes")]],
+                    [(r.pk, r.reason, r.item is item) for r in item.__dict__[rows_attr("recusals")]],
+                )
+                for item in meeting.__dict__[rows_attr("items")]
+            ]
+            for meeting in rows
+        }
+
+    assert nested(inline) == nested(separate)
+    got = nested(inline)
+    assert [entry[1] for entry in got[meetings[0].pk]] == [1, 2] and got[meetings[2].pk] == []
+    assert got[meetings[0].pk][1][4] == [c.pk for c in items[0].pre_communications.all()]  # in their own order
+    assert [vote[1] for vote in got[meetings[0].pk][0][5]] == [people[0].pk, people[1].pk]
+    assert got[meetings[1].pk][1][6][0][1] == "亲属"
 
 
 def test_nothing_to_fetch_for_an_empty_page_and_counts_unchanged(school_a):

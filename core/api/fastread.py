@@ -75,21 +75,25 @@ class _Plan:
         self.fields = [field for field in self.proto.fields.values() if not field.write_only]
         self.prepare = cls.prepare_instance is not FastReadMixin.prepare_instance
         self.finish = cls.finish_representation is not FastReadMixin.finish_representation
+        self._recipes: dict[object, tuple] = {}
 
-    def _field_entry(self, field: drf_fields.Field, live, tz, child_context) -> tuple:
-        """(name, getter, converter) of one field; the getter returns the value DRF would pass to the field."""
+    def _field_entry(self, field: drf_fields.Field, tz) -> tuple:
+        """(name, getter, converter, make) of one field: the getter returns the value DRF would pass to the field;
+        where it needs the live serializer of a run (a serializer method, a nested serializer, DRF's own step),
+        it is None and `make(live, context)` builds it."""
         name, attrs, model = field.field_name, field.source_attrs, self.model
         single = attrs[0] if len(attrs) == 1 else None
         if isinstance(field, serializers.SerializerMethodField) and not overrides(
             field, serializers.SerializerMethodField, "get_attribute", "to_representation"
         ):
-            return name, getattr(live, field.method_name), None
+            method = field.method_name
+            return name, None, None, lambda live, context: getattr(live, method)
         if (
             isinstance(field, LabelField)
             and field._labels is not None
             and not overrides(field, LabelField, "get_attribute", "to_representation")
         ):
-            return name, label_getter(field._field, field._labels), None
+            return name, label_getter(field._field, field._labels), None, None
         if isinstance(field, relations.ManyRelatedField):
             child = field.child_relation
             key = prefetch_key(model, single) if single else None
@@ -100,7 +104,7 @@ class _Plan:
                 and not overrides(field, relations.ManyRelatedField, "get_attribute", "to_representation")
                 and not overrides(child, relations.PrimaryKeyRelatedField, "to_representation")
             ):
-                return name, pk_ids(single, key), None
+                return name, pk_ids(single, key), None, None
         elif isinstance(field, relations.PrimaryKeyRelatedField):
             relation = model_field(model, single) if single else None
             if (
@@ -116,7 +120,7 @@ class _Plan:
                     "use_pk_only_optimization",
                 )
             ):
-                return name, attrgetter(relation.attname), None
+                return name, attrgetter(relation.attname), None, None
         elif isinstance(field, serializers.ListSerializer):
             key = prefetch_key(model, single) if single else None
             child_plan = plan_of(type(field.child))
@@ -126,20 +130,30 @@ class _Plan:
                 and type(field).get_attribute is drf_fields.Field.get_attribute
                 and type(field).to_representation in (FastListSerializer.to_representation, _LIST_REPRESENTATION)
             ):
-                child_live = type(field.child)(context=child_context)
-                return name, nested_rows(single, key, child_plan.bind(child_live, tz, child_context)), None
+                child_cls = type(field.child)
+
+                def make(live, context):
+                    return nested_rows(single, key, child_plan.bind(child_cls(context=context), tz, context))
+
+                return name, None, None, make
         elif type(field).get_attribute is drf_fields.Field.get_attribute and not isinstance(
             field, serializers.BaseSerializer | relations.RelatedField | relations.ManyRelatedField
         ):
             known, convert = converter(field, tz)
             getter = source_getter(model, attrs) if known else None
             if getter is not None:
-                return name, getter, convert
-        return name, generic_getter(live, name), None
+                return name, getter, convert, None
+        return name, None, None, lambda live, context: generic_getter(live, name)
 
     def bind(self, live: serializers.Serializer, tz, context: dict) -> Row:
-        """The row function for one serialisation run: `live` is the serializer instance doing it."""
-        entries = tuple(self._field_entry(field, live, tz, context) for field in self.fields)
+        """The row function for one serialisation run: `live` is the serializer instance doing it. What does not
+        depend on the run is worked out once per time zone."""
+        recipes = self._recipes.get(tz)
+        if recipes is None:
+            recipes = self._recipes[tz] = tuple(self._field_entry(field, tz) for field in self.fields)
+        entries = tuple(
+            (name, get if make is None else make(live, context), convert) for name, get, convert, make in recipes
+        )
         skips = any(getattr(get, "may_skip", False) for _, get, _ in entries)
         prepare = live.prepare_instance if self.prepare else None
         finish = live.finish_representation if self.finish else None

@@ -230,3 +230,20 @@ def test_renderer_is_the_api_default(records, api, district_admin):
     assert isinstance(response.accepted_renderer, FastJSONRenderer)
     assert "\\u2028" in response.content.decode() and "“引号”".encode() in response.content
     assert json.loads(response.content) == response.json()
+
+
+def test_a_plan_works_out_its_getters_once_and_binds_only_the_run_dependent_ones(
+    records, api, district_admin, secretary_a, monkeypatch
+):
+    """The second request with another reader reuses the getters (no `_field_entry`), while its redaction (a per-run
+    serializer method and hook) still follows the reader of that request."""
+    calls = []
+    original = fastread._Plan._field_entry
+    monkeypatch.setattr(fastread._Plan, "_field_entry", lambda self, *args: calls.append(1) or original(self, *args))
+    api(district_admin).get("/api/v1/meetings/", {"page_size": 500})
+    inside = api(secretary_a).get("/api/v1/meetings/", {"page_size": 500}).json()["results"]
+    first = len(calls)
+    outside = api(district_admin).get("/api/v1/meetings/", {"page_size": 500}).json()["results"]
+    assert len(calls) == first
+    assert any(item["redacted"] for meeting in outside for item in meeting["items"])
+    assert not any(item["redacted"] for meeting in inside for item in meeting["items"])

@@ -13,9 +13,11 @@ ARGS = _common.parse_args(__doc__)
 os.environ.setdefault("REDIS_URL", os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"))
 _common.setup_django(ARGS.quick)
 
-from datetime import timedelta  # noqa: E402
+import zoneinfo  # noqa: E402
+from datetime import datetime, timedelta  # noqa: E402
 
 import orjson  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
@@ -31,6 +33,7 @@ from meetings.choices import (  # noqa: E402
     VoteChoice,
 )
 from meetings.models import Communication  # noqa: E402
+from meetings.selectors import CONFIDENTIAL_TITLE  # noqa: E402
 from schools.choices import MeetingBody  # noqa: E402
 
 REPS = 5 if ARGS.quick else 15
@@ -48,8 +51,17 @@ LABELS = {
 }
 
 
+LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
 def _iso(value):
-    return value.isoformat() if value is not None else None
+    """As the API writes a date, time or timestamp: timestamps in the portal's time zone (Asia/Shanghai)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        text = value.astimezone(LOCAL).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return value.isoformat()
 
 
 # --- raw baselines ------------------------------------------------------------------------------------
@@ -114,10 +126,11 @@ WHERE a.meeting_id = ANY(%s) ORDER BY a.kind, p.code
 ITEMS_SQL = """
 SELECT i.meeting_id, i.id, i."order", i.title, i.proposer_id, i.category, i.touches_staff_interests,
        i.is_confidential, ARRAY(SELECT pc.communication_id FROM meetings_agendaitem_pre_communications pc
-                                WHERE pc.agendaitem_id = i.id),
+                                JOIN meetings_communication c ON c.id = pc.communication_id
+                                WHERE pc.agendaitem_id = i.id ORDER BY c.occurred_at DESC, c.id DESC),
        i.gate_override_reason, i.secretary_spoke_last, i.votes_for, i.votes_against, i.votes_abstain,
-       ARRAY(SELECT ARRAY[v.person_id::text, v.choice] FROM meetings_vote v WHERE v.item_id = i.id),
-       ARRAY(SELECT ARRAY[r.person_id::text, r.reason] FROM meetings_recusal r WHERE r.item_id = i.id),
+       ARRAY(SELECT ARRAY[v.person_id::text, v.choice] FROM meetings_vote v WHERE v.item_id = i.id ORDER BY v.id),
+       ARRAY(SELECT ARRAY[r.person_id::text, r.reason] FROM meetings_recusal r WHERE r.item_id = i.id ORDER BY r.id),
        i.result, i.deferral_reason, i.minutes, i.created_at, i.updated_at
 FROM meetings_agendaitem i WHERE i.meeting_id = ANY(%s) ORDER BY i.meeting_id, i."order"
 """
@@ -149,31 +162,36 @@ def raw_meetings(limit: int, since=None) -> bytes:
             }
         )
     for i in items:
+        # The benchmark reads as a district account: outside every school, so confidential items (干部任免) are
+        # redacted as the API redacts them (meetings.selectors.redact_items, AgendaItemSerializer).
+        hidden = i[7]
         by_meeting[i[0]]["items"].append(
             {
                 "id": i[1],
                 "meeting": i[0],
                 "school": school_of[i[0]],
                 "order": i[2],
-                "title": i[3],
-                "proposer": i[4],
+                "title": CONFIDENTIAL_TITLE if hidden else i[3],
+                "proposer": None if hidden else i[4],
                 "category": i[5],
                 "category_label": LABELS["item_category"][i[5]],
-                "touches_staff_interests": i[6],
+                "touches_staff_interests": None if hidden else i[6],
                 "is_confidential": i[7],
-                "redacted": False,
-                "pre_communications": i[8],
-                "gate_override_reason": i[9],
+                "redacted": hidden,
+                "pre_communications": [] if hidden else i[8],
+                "gate_override_reason": "" if hidden else i[9],
                 "secretary_spoke_last": i[10],
                 "votes_for": i[11],
                 "votes_against": i[12],
                 "votes_abstain": i[13],
-                "votes": [{"person": int(p), "choice": c, "choice_label": LABELS["choice"][c]} for p, c in i[14] or []],
-                "recusals": [{"person": int(p), "reason": reason} for p, reason in i[15] or []],
+                "votes": []
+                if hidden
+                else [{"person": int(p), "choice": c, "choice_label": LABELS["choice"][c]} for p, c in i[14] or []],
+                "recusals": [] if hidden else [{"person": int(p), "reason": reason} for p, reason in i[15] or []],
                 "result": i[16],
                 "result_label": LABELS["result"][i[16]],
-                "deferral_reason": i[17],
-                "minutes": i[18],
+                "deferral_reason": "" if hidden else i[17],
+                "minutes": "" if hidden else i[18],
                 "created_at": _iso(i[19]),
                 "updated_at": _iso(i[20]),
             }
@@ -240,6 +258,8 @@ def main() -> None:
     for resource, raw in (("communications", raw_communications), ("meetings", raw_meetings)):
         url = f"/api/v1/{resource}/"
         api_get(url, {"page_size": 1})  # warm: the session and the signed-in user are then read from the cache
+        same = orjson.loads(api_get(url, {"page_size": 100}))["results"] == orjson.loads(raw(100))["results"]
+        assert same, f"{resource}: the baseline must write the rows the API writes"
         counts = {
             f"page_{size}": _common.count_queries(lambda size=size, url=url: api_get(url, {"page_size": size}))
             for size in (100, 500)

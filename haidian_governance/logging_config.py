@@ -3,7 +3,8 @@
 `build_logging()` returns the `LOGGING` dict of the settings. Every line written while a request is handled
 carries that request's id (django-guid: taken from a valid UUID in the `X-Request-ID` header or generated, and
 returned in the response's `X-Request-ID` header), so one request can be followed through the web, the proxy
-and gunicorn's access log. Lines outside a request (management commands, Celery) have `request_id` null.
+and gunicorn's access log. Celery tasks carry the id of the request that sent them into the worker's log lines
+(haidian_governance/celery.py); other lines outside a request (management commands) have `request_id` null.
 """
 
 import logging

@@ -147,6 +147,11 @@ CELERY_TASK_ROUTES = {
     "reports.tasks.merge_report_parts": {"queue": "pdf"},
 }
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50)
+# The id of the request that sent a task on each of its log lines (haidian_governance/celery.py).
+CELERY_WORKER_LOG_FORMAT = "[%(asctime)s: %(levelname)s/%(processName)s] [%(request_id)s] %(message)s"
+CELERY_WORKER_TASK_LOG_FORMAT = (
+    "[%(asctime)s: %(levelname)s/%(processName)s] [%(request_id)s] %(task_name)s[%(task_id)s]: %(message)s"
+)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     # Redis down: a web request gives up on the broker within ~2 s (core.faults.publish_task) and the report

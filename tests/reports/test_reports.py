@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import threading
+import uuid
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,6 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
+from django_guid import get_guid
 from pypdf import PdfReader
 
 from core.errors import NotAllowedError
@@ -641,3 +643,17 @@ def test_school_without_records_still_renders(db, period):
     run = _render(_run(scope=ReportScope.SCHOOL, school=school, period=period))
     text = _text(Path(run.file.path))
     assert run.status == ReportStatus.DONE and "空白测试小学" in text and "本月没有作出决定的三重一大事项" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_rendered_in_the_request_keeps_the_requests_id(school_a, clerk_a, login, period):
+    """Eager Celery (no broker): committed at once, the task runs inside the request, whose id the response keeps."""
+    given = str(uuid.uuid4())
+    response = login(clerk_a).post(
+        reverse("report_run_request"),
+        {"scope": "school", "school": school_a.pk, "month": f"{period:%Y-%m}"},
+        headers={"X-Request-ID": given},
+    )
+    assert response.status_code == 302 and response["X-Request-ID"] == given
+    assert ReportRun.objects.get().status == ReportStatus.DONE
+    assert get_guid() is None  # nothing left behind for the next request

@@ -16,11 +16,13 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.db import connection
+from django_guid import clear_guid, set_guid
 from pypdf import PdfReader
 
 from reports import services
@@ -150,15 +152,26 @@ def _check_pdf(run: ReportRun) -> None:
     assert files == [Path(run.file.path)]  # no stray part or temporary file
 
 
-def test_worker_renders_a_district_report(start_worker, school_a, school_b, district_admin):
+def test_worker_renders_a_district_report(start_worker, school_a, school_b, district_admin, tmp_path):
     start_worker("solo")
-    run = _request_district(school_a, school_b, district_admin)
+    request_id = str(uuid.uuid4())
+    set_guid(request_id)  # as if requested from a page: the id of that request goes with the tasks
+    try:
+        run = _request_district(school_a, school_b, district_admin)
+    finally:
+        clear_guid()
     started = time.monotonic()
     run = _wait(run, until=lambda r: r.status in (ReportStatus.DONE, ReportStatus.FAILED))
     elapsed = time.monotonic() - started
     assert run.status == ReportStatus.DONE, run.error
     _check_pdf(run)
     assert run.attempts == 1
+    # Every task of the report (its parts, the merge) logs under the id of the request that asked for it.
+    log = (tmp_path / "worker-0.log").read_text(errors="replace")
+    done = re.findall(r"\[([0-9a-f-]+|-)\] Task (reports\.tasks\.\w+)\[[0-9a-f-]+\] succeeded", log)
+    assert {name for _, name in done} >= {"reports.tasks.render_report_part", "reports.tasks.merge_report_parts"}
+    assert {rid for rid, _ in done} == {request_id}
+    assert f"[{request_id}] Step 5 - Creating layout" in log  # WeasyPrint's lines inside a task as well
     print(f"district report through a worker: {elapsed:.1f} s, {run.page_count} pages")  # noqa: T201
 
 
@@ -204,4 +217,5 @@ def test_killed_worker_process_still_finishes_once(start_worker, school_a, schoo
     # The part that was running when its process died was delivered again; every task succeeded exactly once.
     assert len(redelivered) == 1 and all(succeeded.count(task) == 1 for task in received), (received, succeeded)
     assert "merge_report_parts" in log and "Process 'ForkPoolWorker-1'" in log
+    assert "Logging error" not in log
     print(f"killed the pool process at {killed_while}; redelivered {sorted(redelivered)}")  # noqa: T201

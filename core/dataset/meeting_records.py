@@ -1,0 +1,238 @@
+"""A school's meetings (attendance, agenda items, votes) and the pair's communications."""
+
+import random
+from datetime import date, datetime, time, timedelta
+
+from reports.aggregates.scope import add_months
+
+from . import names
+from .base import GeneratorBase
+from .plans import BODY_LABEL, JOINT, PC, PO, SC, MeetingPlan, SchoolPlan, at_local, working_day
+
+
+class MeetingRecords(GeneratorBase):
+    def _meetings(self, plan: SchoolPlan, rng: random.Random) -> list[MeetingPlan]:
+        planned: list[tuple[date, str]] = []
+        month = self.first_month
+        while month <= self.today:
+            planned.append((working_day(month + timedelta(days=rng.randint(7, 11))), PC))
+            planned.append((working_day(month + timedelta(days=rng.randint(2, 5))), PO))
+            if rng.random() < 0.5:
+                planned.append((working_day(month + timedelta(days=rng.randint(21, 25))), PC))
+            if rng.random() < 0.5:
+                planned.append((working_day(month + timedelta(days=rng.randint(16, 19))), PO))
+            if month.month in (1, 4, 7, 10):
+                planned.append((working_day(month + timedelta(days=13)), JOINT))
+            if month.month in (3, 9):
+                planned.append((working_day(month + timedelta(days=26)), SC))
+            month = add_months(month, 1)
+        meetings = []
+        numbers: dict[tuple[int, str], int] = {}
+        for day, body in sorted(planned):
+            if day > self.today:
+                continue
+            numbers[(day.year, body)] = numbers.get((day.year, body), 0) + 1
+            meetings.append(self._meeting(plan, rng, day, body, numbers[(day.year, body)]))
+        return meetings
+
+    def _meeting(self, plan: SchoolPlan, rng: random.Random, day: date, body: str, number: int) -> MeetingPlan:
+        members = self._members(plan, body, day)
+        start = at_local(day, 15, 30)
+        age = (self.today - day).days
+        delay = rng.randint(8, 20) if rng.random() < 0.02 else rng.randint(1, 6)
+        finalised = day + timedelta(days=delay) <= self.today and not (age < 7 and rng.random() < 0.5)
+        finalised_at = at_local(day + timedelta(days=delay), 17) if finalised else None
+        chair = {
+            PC: self._holder(plan, "secretary", day),
+            PO: self._holder(plan, "principal", day),
+            JOINT: self._holder(plan, "secretary", day),
+            SC: next((h.person for h in plan.holders if h.post == "union_chair"), None),
+        }[body]
+        label = BODY_LABEL[body]
+        pk = self.t.meeting.add(
+            school=plan.pk,
+            body=body,
+            title=f"{day.year}年第{number}次{label}",
+            date=day,
+            start_time=time(15, 30),
+            place="学校第一会议室",
+            chair=chair,
+            status="finalised" if finalised else "held",
+            minutes=f"{label}于{day:%Y年%m月%d日}召开，会议研究了有关事项，纪要如下。" if finalised else "",
+            created_by=plan.clerk,
+            finalised_by=plan.secretary_user if finalised else None,
+            finalised_at=finalised_at,
+            **self._stamps(start - timedelta(days=3), finalised_at or start + timedelta(hours=3)),
+        )
+        present = []
+        stamp = finalised_at or start + timedelta(hours=3)
+        for person in members:
+            roll = rng.random()
+            status = "present" if roll < 0.93 else "leave" if roll < 0.98 else "absent"
+            if status == "present":
+                present.append(person)
+            self.t.attendance.add(
+                meeting=pk,
+                person=person,
+                kind="member",
+                status=status,
+                leave_reason=rng.choice(names.LEAVE_REASONS) if status == "leave" else "",
+                **self._stamps(start, stamp),
+            )
+        return MeetingPlan(pk, body, day, present, len(members), finalised, stamp=stamp)
+
+    def _communication(
+        self,
+        plan: SchoolPlan,
+        rng: random.Random,
+        moment: datetime,
+        category: str,
+        subject: str,
+        *,
+        outcome: str = "consensus",
+        event_at: datetime | None = None,
+    ) -> int | None:
+        day = moment.date()
+        secretary = self._holder(plan, "secretary", day)
+        principal = self._holder(plan, "principal", day)
+        if secretary is None or principal is None:
+            return None
+        if secretary == principal:  # 一肩挑: the leader talks with a deputy
+            principal = next((h.person for h in plan.holders if h.post == "deputy_principal" and h.on(day)), None)
+            if principal is None:
+                return None
+        timing = {"sanzhong_yida": "before_decision", "emergency": "urgent", "regular_talk": "routine"}.get(
+            category, rng.choice(("routine", "before_decision"))
+        )
+        logged = moment + timedelta(hours=1)
+        confirmed = logged + timedelta(days=1) if (self.today - day).days > 3 or rng.random() < 0.5 else None
+        if confirmed and confirmed.date() > self.today:
+            confirmed = None
+        pk = self.t.communication.add(
+            school=plan.pk,
+            occurred_at=moment,
+            category=category,
+            timing=timing,
+            event_at=event_at,
+            subject=subject,
+            summary=f"书记与校长就“{subject}”交换意见，{'达成一致' if outcome == 'consensus' else '意见尚不一致'}。",
+            outcome=outcome,
+            logged_by=plan.clerk,
+            confirmed_by=plan.principal_user if confirmed else None,
+            confirmed_at=confirmed,
+            **self._stamps(logged, confirmed or logged),
+        )
+        self.t.participant.add(communication=pk, person=secretary)
+        self.t.participant.add(communication=pk, person=principal)
+        return pk
+
+    def _communications(self, plan: SchoolPlan, rng: random.Random) -> None:
+        month = self.first_month
+        while month <= self.today:
+            if plan.weekly_talks:
+                week = month - timedelta(days=month.weekday())
+                while week < add_months(month, 1):
+                    day = week + timedelta(days=2)
+                    if month <= day <= self.today and rng.random() < 0.95:
+                        self._communication(
+                            plan, rng, at_local(day, 16), "regular_talk", rng.choice(names.TALK_SUBJECTS)
+                        )
+                    week += timedelta(days=7)
+            else:
+                day = working_day(month + timedelta(days=rng.randint(4, 24)))
+                if day <= self.today and rng.random() < 0.96:
+                    self._communication(plan, rng, at_local(day, 16), "regular_talk", rng.choice(names.TALK_SUBJECTS))
+            for category, rate, subjects in (
+                ("important", 0.5, names.IMPORTANT_SUBJECTS),
+                ("innovation", 0.3, names.INNOVATION_SUBJECTS),
+                ("emergency", 0.06, names.EMERGENCY_SUBJECTS),
+            ):
+                if rng.random() >= rate:
+                    continue
+                day = month + timedelta(days=rng.randint(0, 27))
+                if day > self.today:
+                    continue
+                moment = at_local(day, rng.randint(8, 18))
+                event_at = None
+                if category == "emergency":
+                    late = rng.random() < 0.1
+                    event_at = moment - timedelta(hours=rng.randint(26, 72) if late else rng.randint(1, 20))
+                self._communication(plan, rng, moment, category, rng.choice(subjects), event_at=event_at)
+            month = add_months(month, 1)
+
+    def _next(self, meetings: list[MeetingPlan], body: str, after: date) -> MeetingPlan | None:
+        for meeting in meetings:
+            if meeting.body == body and meeting.day > after:
+                return meeting
+        return None
+
+    def _item(
+        self,
+        plan: SchoolPlan,
+        rng: random.Random,
+        meeting: MeetingPlan,
+        *,
+        title: str,
+        category: str,
+        proposer: int | None,
+        touches: bool = False,
+        per_member_votes: bool = False,
+        comms: tuple[int, ...] = (),
+    ) -> tuple[int, str]:
+        meeting.items += 1
+        present = list(meeting.present)
+        recused: int | None = None
+        if per_member_votes and len(present) > 2 and rng.random() < 0.03:
+            recused = present[-1]
+        voters = [p for p in present if p != recused]
+        against = 1 if rng.random() < 0.04 and len(voters) > 2 else 0
+        abstain = 1 if rng.random() < 0.06 and len(voters) > 3 else 0
+        votes_for = len(voters) - against - abstain
+        if rng.random() < 0.002:  # recorded as passed without a majority of 应到 (MAJORITY)
+            votes_for = meeting.expected // 2
+        if len(present) * 2 <= meeting.expected:
+            result, votes = "deferred", (None, None, None)
+        elif votes_for * 2 > meeting.expected or rng.random() < 0.002:
+            result, votes = "passed", (votes_for, against, abstain)
+        else:
+            result, votes = "rejected", (votes_for, against, abstain)
+        decided = result in ("passed", "rejected")
+        spoke_last = None
+        if meeting.body == PC and decided:
+            spoke_last = rng.random() >= 0.01
+        pk = self.t.item.add(
+            meeting=meeting.pk,
+            order=meeting.items,
+            title=title,
+            proposer=proposer,
+            category=category,
+            touches_staff_interests=touches,
+            is_confidential=category == "personnel",
+            gate_override_reason="主持人说明：事项紧急，经书面说明后上会。" if comms and rng.random() < 0.003 else "",
+            secretary_spoke_last=spoke_last,
+            votes_for=votes[0],
+            votes_against=votes[1],
+            votes_abstain=votes[2],
+            result=result,
+            deferral_reason="出席人数未过半，暂缓表决" if result == "deferred" else "",
+            minutes=f"会议研究了“{title}”。" if meeting.finalised else "",
+            **self._stamps(at_local(meeting.day, 15, 30), meeting.stamp),
+        )
+        for comm in comms:
+            self.t.item_comm.add(agendaitem=pk, communication=comm)
+        if per_member_votes and decided:
+            choices = ["for"] * votes_for + ["against"] * against + ["abstain"] * abstain
+            for person, choice in zip(voters, choices, strict=False):
+                self.t.vote.add(item=pk, person=person, choice=choice)
+            if recused is not None:
+                self.t.recusal.add(item=pk, person=recused, reason="与议题涉及人员存在亲属关系")
+                if rng.random() < 0.05:  # the recused member voted anyway (RECUSAL)
+                    self.t.vote.add(item=pk, person=recused, choice="for")
+        return pk, result
+
+    def _general_item(self, plan: SchoolPlan, rng: random.Random, meeting: MeetingPlan) -> None:
+        if meeting.body == SC:
+            title, touches = f"{meeting.day.year}年学校工作报告", True
+        else:
+            title, touches = rng.choice(names.GENERAL_ITEMS), meeting.body == PO and rng.random() < 0.005
+        self._item(plan, rng, meeting, title=title, category="general", proposer=None, touches=touches)

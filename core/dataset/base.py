@@ -1,8 +1,9 @@
 """The generator's shared state: random streams per (seed, …), the tables being written, names in use."""
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
+from itertools import chain
 
 from reports.aggregates.scope import add_months, month_start
 from schools.models import EducationGroup, School, SchoolDistrict
@@ -48,10 +49,15 @@ class GeneratorBase:
             **self._stamps(registered),
         )
 
-    def _unique_name(self, base: str) -> str:
-        name, n = base, 1
-        while name in self.used_names:
-            n += 1
-            name = f"{base}（{n}）" if not base.endswith("学区") else f"{base[:-2]}第{n}学区"
+    def _unique_name(self, base: str, alternatives: Iterable[str] = ()) -> str:
+        """`base`, else the first unused of `alternatives` (names a school could really have), else a numbered one."""
+        for name in chain((base,), alternatives):
+            if name not in self.used_names:
+                break
+        else:
+            name, n = base, 1
+            while name in self.used_names:
+                n += 1
+                name = f"{base}（{n}）" if not base.endswith("学区") else f"{base[:-2]}第{n}学区"
         self.used_names.add(name)
         return name

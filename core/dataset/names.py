@@ -87,6 +87,27 @@ LEVEL_SUFFIX = {
     "senior": ("高级中学", "第二中学"),
 }
 
+# What a school of each level is called after an ordinal (北京市朝阳第三小学), for names that would repeat.
+LEVEL_KIND = {
+    "primary": "小学",
+    "junior": "中学",
+    "nine_year": "学校",
+    "complete_secondary": "中学",
+    "senior": "高级中学",
+}
+
+
+def chinese_number(n: int) -> str:
+    """1–99 in Chinese numerals (三, 十二, 四十五)."""
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+
+
+ORDINALS = tuple(f"第{chinese_number(n)}" for n in range(3, 100))
+
 TALK_SUBJECTS = ("本月工作交流", "学期工作安排", "班子建设与分工", "师德师风建设", "教育教学质量分析")
 IMPORTANT_SUBJECTS = ("学期工作计划", "课后服务安排", "校园安全检查", "教师培训计划", "家校沟通工作")
 INNOVATION_SUBJECTS = ("课程改革试点", "科技创新教育", "劳动教育基地建设", "智慧校园建设", "集团化办学协同")
@@ -110,7 +131,9 @@ __all__ = [
     "IMPORTANT_SUBJECTS",
     "INNOVATION_SUBJECTS",
     "LEAVE_REASONS",
+    "LEVEL_KIND",
     "LEVEL_SUFFIX",
+    "ORDINALS",
     "PLACES",
     "SANZHONG",
     "SURNAMES",

@@ -63,10 +63,15 @@ class Organisation(GeneratorBase):
         group = campus_of.group if campus_of else (rng.choice(self.groups) if rng.random() < 0.4 else None)
         committee = level != "primary" and rng.random() < 0.7 and campus_of is None
         if campus_of:
-            base = f"{self._school_name(campus_of)}{rng.choice(names.PLACES)}校区"
+            parent = self._school_name(campus_of)
+            base = f"{parent}{rng.choice(names.PLACES)}校区"
+            alternatives = (f"{parent}{place}校区" for place in names.PLACES)
         else:
-            base = f"北京市{rng.choice(names.PLACES)}{rng.choice(names.LEVEL_SUFFIX[level])}"
-        name = self._unique_name(base)
+            place = rng.choice(names.PLACES)
+            base = f"北京市{place}{rng.choice(names.LEVEL_SUFFIX[level])}"
+            kind = names.LEVEL_KIND[level]
+            alternatives = (f"北京市{place}{ordinal}{kind}" for ordinal in names.ORDINALS)
+        name = self._unique_name(base, alternatives)
         pk = self.t.school.add(
             code=f"{CODE_PREFIX}{index + 1:06d}",
             name=name,

@@ -159,3 +159,16 @@ def test_pair_people_on_agrees_with_pairs_on(dataset):
             pair = full[school.pk]
             expected = (pair.secretary.pk if pair.secretary else None, pair.principal.pk if pair.principal else None)
             assert fast[school.pk] == expected
+
+
+@pytest.mark.django_db
+def test_names_that_would_repeat_take_an_ordinal_a_school_could_really_have():
+    from core.dataset import names
+    from core.dataset.generator import Generator
+
+    gen = Generator(schools=1, years=1, seed=1, today=TODAY, progress=QUIET["progress"])
+    alternatives = [f"北京市海淀{ordinal}小学" for ordinal in names.ORDINALS]
+    picked = [gen._unique_name("北京市海淀中心小学", iter(alternatives)) for _ in range(4)]
+    assert picked == ["北京市海淀中心小学", "北京市海淀第三小学", "北京市海淀第四小学", "北京市海淀第五小学"]
+    assert gen._unique_name("北京市海淀中心小学") == "北京市海淀中心小学（2）"  # only when nothing else is left
+    assert names.ORDINALS[8] == "第十一" and names.ORDINALS[-1] == "第九十九"

@@ -367,6 +367,25 @@ def test_district_report_is_split_per_xuequ_and_merged(seeded, school_a, school_
     assert not [r for r in weasy_log.records if r.name.startswith("weasyprint")], weasy_log.text
 
 
+@pytest.mark.parametrize("per_page", [services.CONTENTS_ENTRIES_PER_PAGE, 1])  # the estimate, and a wrong one
+def test_district_front_is_rendered_once_when_its_length_is_estimated_right(seeded, period, monkeypatch, per_page):
+    fronts = []
+    original = services.render_to_string
+
+    def counting(template_name, *args, **kwargs):
+        fronts.extend([template_name] if template_name == "reports/pdf/front.html" else [])
+        return original(template_name, *args, **kwargs)
+
+    monkeypatch.setattr(services, "render_to_string", counting)
+    monkeypatch.setattr(services, "CONTENTS_ENTRIES_PER_PAGE", per_page)
+    run = _render(_run(scope=ReportScope.DISTRICT, period=period))
+    assert len(fronts) == (1 if per_page > 1 else 2)  # a wrong guess costs one more rendering, nothing else
+    reader = PdfReader(Path(run.file.path))
+    toc = _contents(reader)
+    assert toc["上地学区本月情况"] == _page_of(reader, "上地学区本月情况\n")
+    assert toc["主要指标与图表"] == _page_of(reader, "主要指标与图表\n") == 3
+
+
 def test_xuequ_report_covers_its_schools_only(seeded, district_a, period):
     run = _render(_run(scope=ReportScope.XUEQU, school_district=district_a, period=period))
     text = _text(Path(run.file.path))

@@ -87,7 +87,7 @@ def _inline(parent, relation: str, queryset: QuerySet | None, connection, depth:
     signature = _signature(queryset, foreign_key.model)
     if signature is None:
         return None
-    key = (parent, relation, connection.alias, depth, signature)
+    key = (parent, relation, connection.alias, connection.timezone_name, settings.USE_TZ, depth, signature)
     if key not in _CACHE:
         _CACHE[key] = _build(parent, relation, foreign_key, queryset, connection, depth)
     return _CACHE[key]

@@ -51,15 +51,16 @@ def drop_request_id(task, **kwargs) -> None:
 def add_request_id_to_records(**kwargs) -> None:
     """In the worker, every log record gets `request_id` ("-" outside a task) for the worker's formats — those of
     Celery's, billiard's and every library's loggers alike, hence a record factory rather than a handler filter."""
-    from django_guid.context import guid
+    from .logging_config import RequestIdFilter
 
     current = logging.getLogRecordFactory()
     if getattr(current, "adds_request_id", False):
         return
+    request_id = RequestIdFilter("-")
 
     def factory(*args, **kwargs) -> logging.LogRecord:
         record = current(*args, **kwargs)
-        record.request_id = guid.get() or "-"
+        request_id.filter(record)
         return record
 
     factory.adds_request_id = True

@@ -33,7 +33,6 @@ from .prefetch_ids import IdsQuerySet, array_sql, ids_attr
 
 # Columns that JSON carries without loss: the value json_build_array writes reads back as the value psycopg gives.
 _JSON_NATIVE = (models.IntegerField, models.BooleanField, models.CharField, models.TextField)
-_NOT_JSON_NATIVE = (models.FloatField, models.DecimalField, models.JSONField)
 _CACHE: dict[tuple, "InlineRows | None"] = {}
 
 
@@ -250,9 +249,7 @@ def _json_converter(field, connection):
         return datetime.date.fromisoformat
     if isinstance(field, models.TimeField):
         return datetime.time.fromisoformat
-    if isinstance(field, _NOT_JSON_NATIVE) or not isinstance(field, _JSON_NATIVE):
-        return False
-    return None
+    return None if isinstance(field, _JSON_NATIVE) else False  # floats and decimals would lose digits
 
 
 def _aware_datetime(zone):

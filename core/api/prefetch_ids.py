@@ -10,10 +10,11 @@ On PostgreSQL the ids come with the rows themselves instead, in one query: a cor
 per relation (one round trip and one query compilation fewer per page), the same list in the same order.
 """
 
-from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
-from django.db.models import F, Lookup, ManyToManyField, QuerySet
+from django.db.models import F, ManyToManyField, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import In
 from django.db.models.query import ModelIterable
 
 
@@ -81,17 +82,16 @@ def in_ids(attname: str, ids: list):
     return _AnyOf(F(attname), ids)
 
 
-class _AnyOf(Lookup):
-    lookup_name = "any_of"
+class _AnyOf(In):
+    """Django's `IN`, written `= ANY(%s)` with one array parameter on PostgreSQL."""
+
     prepare_rhs = False  # primary keys read from the database: nothing to prepare
 
     def as_sql(self, compiler, connection):
-        if not self.rhs:
-            raise EmptyResultSet
+        if not is_postgresql(connection):
+            return super().as_sql(compiler, connection)
         lhs_sql, params = self.process_lhs(compiler, connection)
-        if is_postgresql(connection):
-            return f"{lhs_sql} = ANY(%s)", (*params, list(self.rhs))
-        return f"{lhs_sql} IN ({', '.join(['%s'] * len(self.rhs))})", (*params, *self.rhs)
+        return f"{lhs_sql} = ANY(%s)", (*params, list(self.rhs))
 
 
 def _attach_ids(instances: list, relation: str, order_by: tuple[str, ...], using: str) -> None:

@@ -10,11 +10,11 @@ _common.setup_django(ARGS.quick)
 
 from datetime import timedelta  # noqa: E402
 
+from decisions.rules.pair_rules import MONTHS_CHECKED, WEEKS_CHECKED, _month_starts  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from decisions.rules.engine import run_rules  # noqa: E402
-from decisions.rules.pair_rules import MONTHS_CHECKED, WEEKS_CHECKED, _month_starts  # noqa: E402
 from schools.models import School  # noqa: E402
 
 REPS = 3  # a full engine run takes tens of seconds on the 2000-school dataset

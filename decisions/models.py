@@ -85,6 +85,20 @@ class Decision(TimeStampedModel):
         Person, verbose_name="决定人（小事）", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_on = models.DateField("决策日期", null=True, blank=True)
+    is_emergency = models.BooleanField(
+        "紧急情况临机决定",
+        default=False,
+        help_text="紧急情况下由书记或校长个人临机决定，事后须在下一次党组织会议上通报。（EMERGENCY_DECISION）",
+    )
+    same_matter_as = models.ForeignKey(
+        "self",
+        verbose_name="同一事项（分次决策）",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="split_parts",
+        help_text="同一事项分次决策时填写首次决策的事项，金额合并计算。（AMOUNT_TIER）",
+    )
     closing_summary = models.TextField("办结总结", blank=True)
     closed_on = models.DateField("办结日期", null=True, blank=True)
     created_by = models.ForeignKey(
@@ -182,6 +196,35 @@ class LegalReview(TimeStampedModel):
         return f"{self.reviewer} {self.reviewed_on:%Y-%m-%d}"
 
 
+class ImplementationReport(TimeStampedModel):
+    """执行情况报告: the principal reports the implementation of a major resolution to the 党组织 (意见)."""
+
+    decision = models.ForeignKey(
+        Decision, verbose_name="决策事项", on_delete=models.CASCADE, related_name="implementation_reports"
+    )
+    reported_on = models.DateField("报告日期")
+    reporter = models.ForeignKey(Person, verbose_name="报告人", on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        AgendaItem,
+        verbose_name="报告所在议题",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="implementation_reports",
+        help_text="在党组织会议上报告的，关联该议题。",
+    )
+    summary = models.TextField("报告内容")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "执行情况报告"
+        verbose_name_plural = "执行情况报告"
+        ordering = ["reported_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.reporter} {self.reported_on:%Y-%m-%d}"
+
+
 class Task(TimeStampedModel):
     """督办任务: a piece of implementation with an owner and a due date, supervised until done."""
 
@@ -268,6 +311,15 @@ class Finding(BaseModel):
     first_seen = models.DateTimeField("首次发现", auto_now_add=True)
     last_seen = models.DateTimeField("最近检查")
     resolved_at = models.DateTimeField("整改时间", null=True, blank=True)
+    policy = models.ForeignKey(
+        "schools.Policy",
+        verbose_name="计算依据（制度参数）",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="计算该提示时适用的制度参数版本；为空表示系统默认参数。",
+    )
 
     class Meta:
         verbose_name = "合规提示"

@@ -1,4 +1,4 @@
-"""Re-check a school's compliance once the write that may change it has committed."""
+"""Re-check a school's compliance once the write that may change it has committed (`core.hooks`)."""
 
 from functools import partial
 
@@ -8,7 +8,8 @@ from django.db import transaction
 from core.faults import publish_task
 
 
-def recheck_school(school_id: int) -> None:
+def recheck_on_commit(sender=None, *, school_id: int, **kwargs) -> None:
+    """Receiver of `core.hooks.school_records_changed`."""
     if not settings.COMPLIANCE_CHECK_ON_WRITE:
         return
     from .tasks import check_compliance_for_school

@@ -19,6 +19,7 @@ from .choices import (
     ItemResult,
     MatterCategory,
     MeetingStatus,
+    PrincipalDecision,
     VoteChoice,
 )
 
@@ -90,6 +91,9 @@ class Meeting(TimeStampedModel):
     date = models.DateField("会议日期")
     start_time = models.TimeField("开始时间", null=True, blank=True)
     place = models.CharField("地点", max_length=200, blank=True)
+    notice_sent_at = models.DateTimeField(
+        "通知及材料送达时间", null=True, blank=True, help_text="会议通知和议题材料送达参会人员的时间。（AGENDA_NOTICE）"
+    )
     chair = models.ForeignKey(
         Person, verbose_name="主持人", on_delete=models.PROTECT, null=True, blank=True, related_name="chaired_meetings"
     )
@@ -173,6 +177,17 @@ class AgendaItem(TimeStampedModel):
         Person, verbose_name="提议人", on_delete=models.PROTECT, null=True, blank=True, related_name="proposed_items"
     )
     category = models.CharField("事项类别", max_length=32, choices=MatterCategory.choices)
+    lead_member = models.ForeignKey(
+        Person,
+        verbose_name="分管领导",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_items",
+        help_text="议题所属工作的分管班子成员；其未出席时一般不研究决定。（ABSENT_LEAD）",
+    )
+    added_at_meeting = models.BooleanField("临时动议", default=False, help_text="会上临时提出、未随通知送达的议题。")
+    chair_consented = models.BooleanField("主持人同意临时动议", default=False)
     touches_staff_interests = models.BooleanField("涉及教职工切身利益", default=False)
     is_confidential = models.BooleanField("保密", default=False, help_text="干部任免议题默认保密，校外人员只见统计。")
     pre_communications = models.ManyToManyField(
@@ -183,6 +198,10 @@ class AgendaItem(TimeStampedModel):
     votes_for = models.PositiveSmallIntegerField("赞成票", null=True, blank=True)
     votes_against = models.PositiveSmallIntegerField("反对票", null=True, blank=True)
     votes_abstain = models.PositiveSmallIntegerField("弃权票", null=True, blank=True)
+    views_heard = models.TextField("与会人员意见", blank=True, help_text="校长办公会：校长决定前听取的意见。")
+    principal_decision = models.CharField(
+        "校长决定", max_length=16, choices=PrincipalDecision.choices, blank=True, help_text="校长办公会议题由校长决定。"
+    )
     result = models.CharField("表决结果", max_length=16, choices=ItemResult.choices, default=ItemResult.PENDING)
     deferral_reason = models.CharField("暂缓原因", max_length=200, blank=True)
     minutes = models.TextField("议题纪要", blank=True)
@@ -239,3 +258,22 @@ class Recusal(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.person} 回避"
+
+
+class Deliberation(TimeStampedModel):
+    """酝酿: before a 干部任免 item reaches the 党组织会议 it is discussed within a circle (意见 (七))."""
+
+    item = models.ForeignKey(AgendaItem, verbose_name="议题", on_delete=models.CASCADE, related_name="deliberations")
+    held_on = models.DateField("酝酿日期")
+    circle = models.CharField("酝酿范围", max_length=200, help_text="如：党组织班子成员、书记校长和分管副校长。")
+    participants = models.ManyToManyField(Person, verbose_name="参加人", related_name="deliberations")
+    note = models.TextField("酝酿情况", blank=True)
+    history = HistoricalRecords(m2m_fields=[participants])
+
+    class Meta:
+        verbose_name = "酝酿"
+        verbose_name_plural = "酝酿"
+        ordering = ["held_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.held_on:%Y-%m-%d} {self.circle}"

@@ -65,7 +65,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
 
 @admin.register(CommitteeMembership)
 class CommitteeMembershipAdmin(SimpleHistoryAdmin):
-    list_display = ["person", "school", "body", "start", "end"]
+    list_display = ["person", "school", "body", "portfolio", "start", "end"]
     list_filter = ["body", "school__district"]
     search_fields = ["person__name", "school__name"]
     list_select_related = ["person", "school"]
@@ -76,11 +76,13 @@ class CommitteeMembershipAdmin(SimpleHistoryAdmin):
 class PolicyAdmin(SimpleHistoryAdmin):
     list_display = [
         "__str__",
+        "quorum_strict",
         "large_amount_threshold",
-        "minutes_due_days",
+        "minutes_due_working_days",
+        "daily_talk_period",
         "regular_talk_period",
         "vacancy_days",
     ]
-    list_filter = ["regular_talk_period"]
+    list_filter = ["quorum_strict", "regular_talk_period"]
     list_select_related = ["school"]
     autocomplete_fields = ["school"]

@@ -43,6 +43,12 @@ class MeetingBody(models.TextChoices):
     JOINT = "joint", "党政联席会"
 
 
+# Bodies that decide by vote (MAJORITY). At a 校长办公会 the principal decides after hearing views (意见 (六)).
+VOTING_BODIES = (MeetingBody.PARTY_COMMITTEE, MeetingBody.STAFF_CONGRESS, MeetingBody.JOINT)
+# Bodies whose quorum is 半数以上 of the 应到 members (QUORUM); the 教代会 needs ⅔ of its 代表 (STAFF_CONGRESS).
+QUORUM_BODIES = (MeetingBody.PARTY_COMMITTEE, MeetingBody.PRINCIPAL_OFFICE, MeetingBody.JOINT)
+
+
 class Gender(models.TextChoices):
     FEMALE = "F", "女"
     MALE = "M", "男"

@@ -13,6 +13,14 @@ from core.models import TimeStampedModel
 from .choices import Gender, MeetingBody, PartyOrgType, Post, SchoolLevel, TalkPeriod
 
 
+def personnel_quorum_default() -> list[str]:
+    return ["personnel"]
+
+
+def meeting_order_exempt_default() -> list[str]:
+    return ["personnel", "party_building"]
+
+
 class SchoolDistrict(TimeStampedModel):
     """学区: a group of neighbouring schools run by a 学区管理中心."""
 
@@ -144,6 +152,9 @@ class CommitteeMembership(TimeStampedModel):
     body = models.CharField("会议类型", max_length=32, choices=MeetingBody.choices)
     start = models.DateField("起始日期")
     end = models.DateField("终止日期", null=True, blank=True)
+    portfolio = models.CharField(
+        "分管工作", max_length=200, blank=True, help_text="如：教学、德育、后勤与财务（ABSENT_LEAD 规则据此提示）。"
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -181,14 +192,78 @@ class Policy(TimeStampedModel):
         default=Decimal("100000"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
-    minutes_due_days = models.PositiveSmallIntegerField("纪要定稿时限（天）", default=7)
-    regular_talk_period = models.CharField(
-        "一对一深度对话频次", max_length=8, choices=TalkPeriod.choices, default=TalkPeriod.MONTH
+    quorum_strict = models.BooleanField(
+        "到会人数须超过半数",
+        default=False,
+        help_text="意见原文为“半数以上”（恰好半数即可开会）；本校议事规则写“超过半数”时勾选。（QUORUM）",
     )
-    emergency_log_hours = models.PositiveSmallIntegerField("突发事件沟通登记时限（小时）", default=24)
-    vacancy_days = models.PositiveSmallIntegerField("书记或校长空缺时限（天）", default=30)
+    personnel_quorum_categories = models.JSONField(
+        "须三分之二以上到会的事项类别",
+        default=personnel_quorum_default,
+        blank=True,
+        help_text="事项类别代码列表，默认只有干部任免（personnel）。（QUORUM_PERSONNEL）",
+    )
+    recused_count_in_expected = models.BooleanField(
+        "回避人员计入应到人数",
+        default=True,
+        help_text="不勾选时，回避人员不计入该议题的应到人数。（RECUSAL、MAJORITY）",
+    )
+    staff_congress_pass_of_all = models.BooleanField(
+        "教代会以全体代表过半数通过",
+        default=True,
+        help_text="不勾选时以出席代表过半数通过（部分学校教代会章程的写法）。（STAFF_CONGRESS）",
+    )
+    notice_days = models.PositiveSmallIntegerField(
+        "会议通知及材料提前天数", default=1, help_text="议题材料至少提前几天送达参会人员。（AGENDA_NOTICE）"
+    )
+    minutes_due_working_days = models.PositiveSmallIntegerField(
+        "纪要签发时限（工作日）", default=2, help_text="按国家法定节假日和调休安排计算工作日。（MINUTES_LATE）"
+    )
+    daily_talk_period = models.CharField(
+        "日常沟通频次", max_length=8, choices=TalkPeriod.choices, default=TalkPeriod.WEEK, help_text="（REGULAR_TALK）"
+    )
+    regular_talk_period = models.CharField(
+        "一对一深度对话频次",
+        max_length=8,
+        choices=TalkPeriod.choices,
+        default=TalkPeriod.MONTH,
+        help_text="（REGULAR_TALK）",
+    )
+    meeting_period = models.CharField(
+        "党组织会议、校长办公会召开频次",
+        max_length=8,
+        choices=TalkPeriod.choices,
+        default=TalkPeriod.MONTH,
+        help_text="（MEETING_FREQUENCY）",
+    )
+    large_amount_threshold = models.DecimalField(
+        "大额度资金标准（元）",
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("100000"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="本区默认值；学校议事规则多为 5,000–50,000 元。（AMOUNT_TIER）",
+    )
+    amount_split_days = models.PositiveSmallIntegerField(
+        "同一事项拆分合并计算天数", default=90, help_text="同一事项分次决策的金额在此期限内合并计算。（AMOUNT_TIER）"
+    )
+    emergency_log_hours = models.PositiveSmallIntegerField(
+        "突发事件沟通登记时限（小时）", default=24, help_text="（EMERGENCY_LATE）"
+    )
+    vacancy_days = models.PositiveSmallIntegerField(
+        "书记或校长空缺时限（天）", default=30, help_text="（PAIR_VACANCY）"
+    )
     legal_review_exempt_categories = models.JSONField(
-        "免于合法性审查的事项类别", default=list, blank=True, help_text="三重一大类别代码列表，通常为空。"
+        "免于合法性审查的事项类别",
+        default=list,
+        blank=True,
+        help_text="三重一大类别代码列表，通常为空。（LEGAL_REVIEW）",
+    )
+    meeting_order_exempt_categories = models.JSONField(
+        "无须校长办公会研究提出的事项类别",
+        default=meeting_order_exempt_default,
+        blank=True,
+        help_text="默认干部任免（personnel）和党的建设（party_building）。（MEETING_ORDER）",
     )
     note = models.CharField("说明", max_length=200, blank=True)
     history = HistoricalRecords()

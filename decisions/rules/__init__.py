@@ -1,7 +1,7 @@
-"""The compliance engine: every rule of DESIGN §3 in one place, each a set-based check over any number of
-schools. Import order registers the rules; `run_rules` runs them and stores `Finding`s."""
+"""The compliance engine and the rules on decisions and tasks. Every app's rules register in `core.rules.RULES`
+when Django starts; `run_rules` runs them and stores `Finding`s."""
 
-from . import decision_rules, meeting_rules, pair_rules  # noqa: F401  (registers the rules)
+from . import chain, matters, tasks  # noqa: F401  (registers the rules)
 from .base import RULES, Breach, Context, PolicyBook
 from .engine import RunSummary, run_rules
 

@@ -1,6 +1,8 @@
 """Runs the rules and keeps `Finding`s in step: new breaches open findings, breaches that disappear are
-resolved, ongoing ones are refreshed. A constant number of queries per rule whatever the number of schools."""
+resolved, ongoing ones are refreshed (message and the policy version they were computed under). A constant
+number of queries per rule whatever the number of schools."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -8,9 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.dataversion import bump_on_commit
+from core.rules import RULES, Breach, Context
+from schools.policies import PolicyBook
 
 from ..models import Finding
-from .base import RULES, Breach, Context, PolicyBook
+
+logger = logging.getLogger(__name__)
+MESSAGE_MAX = 500
 
 
 @dataclass
@@ -19,6 +25,7 @@ class RunSummary:
     resolved: int = 0
     open_total: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
+    calendar_gaps: set[int] = field(default_factory=set)  # years the official calendar does not cover yet
 
 
 def _sync(code: str, breaches: list[Breach], ctx: Context, now) -> tuple[int, int]:
@@ -35,7 +42,8 @@ def _sync(code: str, breaches: list[Breach], ctx: Context, now) -> tuple[int, in
             content_type_id=b.content_type_id,
             object_id=b.object_id,
             key=b.key,
-            message=b.message[:500],
+            message=b.message[:MESSAGE_MAX],
+            policy_id=b.policy_id,
             first_seen=now,
             last_seen=now,
         )
@@ -45,10 +53,11 @@ def _sync(code: str, breaches: list[Breach], ctx: Context, now) -> tuple[int, in
     Finding.objects.bulk_create(new, batch_size=500)
     changed = []
     for identity, finding in current.items():
-        if identity in found and finding.message != found[identity].message[:500]:
-            finding.message = found[identity].message[:500]
+        breach = found.get(identity)
+        if breach and (finding.message, finding.policy_id) != (breach.message[:MESSAGE_MAX], breach.policy_id):
+            finding.message, finding.policy_id = breach.message[:MESSAGE_MAX], breach.policy_id
             changed.append(finding)
-    Finding.objects.bulk_update(changed, ["message"], batch_size=500)
+    Finding.objects.bulk_update(changed, ["message", "policy"], batch_size=500)
     gone = [f.pk for identity, f in current.items() if identity not in found]
     existing.filter(pk__in=gone).update(resolved_at=now)
     existing.exclude(pk__in=gone).exclude(last_seen=now).update(last_seen=now)
@@ -70,4 +79,10 @@ def run_rules(*, school_ids: list[int] | None = None, codes: list[str] | None = 
         summary.resolved += resolved
         summary.by_rule[code] = len(breaches)
         summary.open_total += len(breaches)
+    summary.calendar_gaps = set(ctx.calendar_gaps)
+    if ctx.calendar_gaps:
+        logger.warning(
+            "official calendar not covered for %s: MINUTES_LATE skipped meetings due then",
+            sorted(ctx.calendar_gaps),
+        )
     return summary

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import RecordFinalisedError
+from core.hooks import recheck_school
 from core.models import Amendment, User
 from core.services import amendment_create
 from meetings.choices import ItemResult
@@ -21,7 +22,6 @@ from schools.selectors import policy_in_force
 from ..choices import SANZHONG_YIDA_CATEGORIES, DecisionStatus, Outcome, ReviewConclusion, Tier
 from ..classification import classify
 from ..models import Consultation, Decision, LegalReview, MatterType
-from ..triggers import recheck_school
 from ._common import lock, record_transition, require_edit
 
 S = DecisionStatus

@@ -9,12 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import RecordFinalisedError
+from core.hooks import recheck_school
 from core.models import User
 from schools.models import Person
 
 from ..choices import DecisionStatus, Outcome, TaskStatus
 from ..models import Decision, Evidence, Task, TaskProgress
-from ..triggers import recheck_school
 from ._common import lock, record_transition, require_edit
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024

@@ -26,7 +26,6 @@ from ..choices import DecisionStatus, FindingSeverity, Outcome, TaskStatus
 from ..exports import finding_list_xlsx
 from ..filters_findings import FindingFilter
 from ..models import Finding
-from ..remedies import remedy_for
 from ..rules import RULES
 
 __all__ = ["finding_list", "finding_resolved_list", "school_findings", "school_handover"]
@@ -103,7 +102,7 @@ def _by_rule(findings: list[Finding]) -> list[RuleGroup]:
                 code=finding.rule,
                 title=rule.title if rule else finding.rule,
                 severity=rule.severity if rule else finding.severity,
-                remedy=remedy_for(finding.rule),
+                remedy=rule.remedy if rule else "请对照相关制度要求整改。",
             )
         groups[finding.rule].findings.append(finding)
     return sorted(

@@ -1,22 +1,20 @@
 """Agenda items: the 会前沟通 gate, votes and recusals, and the result computed from them."""
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from core.hooks import recheck_school
 from core.models import User
-from decisions.triggers import recheck_school
 from schools.choices import MeetingBody
 from schools.models import Person
+from schools.selectors import policy_in_force
 
-from .. import voting
 from ..choices import (
-    SANZHONG_YIDA_CATEGORIES,
+    PRE_COMMUNICATION_CATEGORIES,
     AttendanceKind,
     AttendanceStatus,
     CommunicationOutcome,
@@ -26,25 +24,27 @@ from ..choices import (
     VoteChoice,
 )
 from ..models import AgendaItem, Communication, Meeting, Recusal, Vote
+from ..roster import roster_counts
+from ..rules.agenda import meeting_start
+from ..rules.voting import quorum_met, quorum_needed, voted_result
 from ._common import require_edit
 from .meetings import lock_meeting, touch_meeting
 
 GATE_MESSAGE = (
-    "三重一大议题提交党组织会议前，须有书记校长已确认且达成共识的会前沟通记录；确需上会的，须由会议主持人填写书面说明。"
+    "三重一大和重要事项议题提交党组织会议前，须有书记校长已确认且达成共识的会前沟通记录；"
+    "确需上会的，须由会议主持人填写书面说明。"
 )
-
-
-def _meeting_start(meeting: Meeting) -> datetime:
-    start = datetime.combine(meeting.date, meeting.start_time or datetime.max.time())
-    return timezone.make_aware(start)
+DISAGREEMENT_MESSAGE = "书记校长就该议题的最近一次沟通存在分歧，应暂缓上会；确需上会的，须由会议主持人填写书面说明。"
 
 
 def _validate_pre_communications(meeting: Meeting, communications: list[Communication]) -> None:
+    start = meeting_start(meeting.date, meeting.start_time)
     for communication in communications:
         if communication.school_id != meeting.school_id:
             raise ValidationError({"pre_communications": "会前沟通须为本校的沟通记录。"})
-        if communication.occurred_at >= _meeting_start(meeting):
-            raise ValidationError({"pre_communications": f"沟通“{communication.subject}”不在会议之前。"})
+        if communication.occurred_at >= start:
+            hint = "" if meeting.start_time else "（会议未登记开始时间，沟通须早于会议当天）"
+            raise ValidationError({"pre_communications": f"沟通“{communication.subject}”不在会议开始之前{hint}。"})
 
 
 def _apply_gate(
@@ -56,10 +56,14 @@ def _apply_gate(
     """
     if override_is_new and override_reason and (user.person_id is None or user.person_id != meeting.chair_id):
         raise ValidationError({"gate_override_reason": "只有会议主持人可以填写上会说明。"})
-    if meeting.body != MeetingBody.PARTY_COMMITTEE or category not in SANZHONG_YIDA_CATEGORIES:
+    if override_reason:
         return
-    agreed = any(c.is_confirmed and c.outcome == CommunicationOutcome.CONSENSUS for c in communications)
-    if not agreed and not override_reason:
+    latest = max(communications, key=lambda c: (c.occurred_at, c.pk), default=None)
+    if latest is not None and latest.outcome == CommunicationOutcome.DISAGREEMENT:
+        raise ValidationError({"pre_communications": DISAGREEMENT_MESSAGE})
+    if meeting.body != MeetingBody.PARTY_COMMITTEE or category not in PRE_COMMUNICATION_CATEGORIES:
+        return
+    if not any(c.is_confirmed and c.outcome == CommunicationOutcome.CONSENSUS for c in communications):
         raise ValidationError({"pre_communications": GATE_MESSAGE})
 
 
@@ -134,7 +138,7 @@ def agenda_item_update(*, user: User, item: AgendaItem, **changes) -> AgendaItem
         override_is_new=item.gate_override_reason != old_override,
     )
     if item.result in (ItemResult.PASSED, ItemResult.REJECTED):
-        item.result = voting.result_of(_tally(item), category=item.category)
+        item.result = _result_of(item)
     item.full_clean()
     item.save()
     if communications is not None:
@@ -144,14 +148,17 @@ def agenda_item_update(*, user: User, item: AgendaItem, **changes) -> AgendaItem
     return item
 
 
-def _tally(item: AgendaItem) -> voting.Tally:
-    members = item.meeting.attendance.filter(kind=AttendanceKind.MEMBER)
-    return voting.Tally(
-        expected=members.count(),
-        present=members.filter(status=AttendanceStatus.PRESENT).count(),
+def _result_of(item: AgendaItem) -> str:
+    """The result the item's stored votes give under the rules, with the meeting's roster as it is now."""
+    expected, present = roster_counts(item.meeting)
+    return voted_result(
+        body=item.meeting.body,
+        category=item.category,
+        expected=expected,
+        present=present,
+        recused=item.recusals.count(),
         votes_for=item.votes_for or 0,
-        votes_against=item.votes_against or 0,
-        votes_abstain=item.votes_abstain or 0,
+        policy=policy_in_force(school=item.meeting.school, on=item.meeting.date),
     )
 
 
@@ -204,8 +211,10 @@ def agenda_item_record_votes(
         raise ValidationError("只有本次会议的应到成员可以申请回避。")
     if any(not reason.strip() for reason in recusals.values()):
         raise ValidationError("请填写回避事由。")
-    if not voting.quorum_met(category=item.category, expected=len(members), present=len(present)):
-        needed = "三分之二以上" if item.category == MatterCategory.PERSONNEL else "半数以上"
+    policy = policy_in_force(school=meeting.school, on=meeting.date)
+    rules = {"body": meeting.body, "category": item.category, "policy": policy}
+    if not quorum_met(expected=len(members), present=len(present), **rules):
+        needed = quorum_needed(**rules)
         raise ValidationError(
             f"应到 {len(members)} 人，实到 {len(present)} 人，未达到应到人数{needed}，会议不能对本议题作出决定；"
             "可将议题暂缓。"
@@ -216,7 +225,9 @@ def agenda_item_record_votes(
     item.votes_for, item.votes_against, item.votes_abstain = counts
     item.secretary_spoke_last = secretary_spoke_last
     item.deferral_reason = ""
-    item.result = voting.result_of(voting.Tally(len(members), len(present), *counts), category=item.category)
+    item.result = voted_result(
+        expected=len(members), present=len(present), recused=len(recusals), votes_for=counts[0], **rules
+    )
     if claimed_result is not None and claimed_result != item.result:
         raise ValidationError(
             {"result": f"根据表决票数，本议题的结果应为“{ItemResult(item.result).label}”，不能登记为其他结果。"}

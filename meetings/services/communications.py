@@ -9,9 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import NotAllowedError, RecordFinalisedError
+from core.hooks import recheck_school
 from core.models import Amendment, User
 from core.services import amendment_create
-from decisions.triggers import recheck_school
 from schools.choices import Post
 from schools.models import Appointment, Person, School
 from schools.selectors import pair_on

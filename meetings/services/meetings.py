@@ -10,9 +10,9 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from core import dataversion
 from core.errors import RecordFinalisedError
+from core.hooks import recheck_school
 from core.models import Amendment, User
 from core.services import amendment_create
-from decisions.triggers import recheck_school
 from schools.models import Person, School
 from schools.selectors import memberships_on
 

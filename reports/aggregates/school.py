@@ -22,11 +22,6 @@ from schools.selectors import LeadershipPair, policy_in_force, school_leadership
 
 from .scope import LOCAL_TZ, add_months, local_midnight, month_start
 
-try:  # written alongside; the dashboard still works without it
-    from decisions.remedies import REMEDIES
-except ImportError:  # pragma: no cover
-    REMEDIES: dict[str, str] = {}
-
 DEFAULT_REMEDY = "请对照相关制度要求整改。"
 
 
@@ -112,7 +107,7 @@ def _finding_groups(findings) -> list[FindingGroup]:
             groups[finding.rule] = FindingGroup(
                 rule=finding.rule,
                 title=rule.title if rule else finding.rule,
-                remedy=REMEDIES.get(finding.rule, DEFAULT_REMEDY),
+                remedy=rule.remedy if rule else DEFAULT_REMEDY,
             )
         groups[finding.rule].findings.append(finding)
     return list(groups.values())

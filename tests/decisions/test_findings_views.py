@@ -4,6 +4,7 @@ the hand-over packet, the 整改 list, filters (bad values included) and query c
 import datetime
 
 import pytest
+from decisions.remedies import REMEDIES
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,7 +14,6 @@ from django.utils import timezone
 from core import dataversion
 from decisions.choices import DecisionStatus, FindingSeverity, Outcome, TaskStatus
 from decisions.models import Finding, Task
-from decisions.remedies import REMEDIES
 from decisions.rules import RULES, run_rules
 from meetings.choices import MeetingStatus
 from schools.choices import Post

@@ -1,9 +1,9 @@
 """The arithmetic of quorum and majority, with the exactly-half and exactly-two-thirds edges."""
 
 import pytest
+from meetings.voting import Tally, has_personnel_quorum, has_quorum, passes, result_of
 
 from meetings.choices import ItemResult, MatterCategory
-from meetings.voting import Tally, has_personnel_quorum, has_quorum, passes, result_of
 
 
 @pytest.mark.parametrize(

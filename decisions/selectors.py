@@ -1,4 +1,8 @@
-"""Scoped reads of decisions, tasks, evidence and findings."""
+"""Scoped reads of decisions, tasks, evidence and findings, and the rulebook as users read it."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
@@ -19,10 +23,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.models import User
+from core.rules import Rule
 from core.scope import restrict
 from meetings.models import AgendaItem, Communication, Vote
+from schools.models import Policy
+from schools.policies import PolicyBook
 
-from .choices import TaskStatus
+from .choices import MatterCategory, TaskStatus
 from .models import Decision, DecisionTransition, Evidence, Finding, Task, TaskProgress
 from .rules import RULES
 
@@ -184,3 +191,83 @@ def decision_open_findings(*, user: User, decision: Decision) -> QuerySet[Findin
         .filter(about_decision | about_tasks, resolved_at__isnull=True)
         .order_by("rule", "pk")
     )
+
+
+# --- 制度依据: the rulebook as users read it -------------------------------------------------------------------
+@dataclass(frozen=True)
+class ParameterInForce:
+    """One `Policy` parameter of a rule as it stands today for the reader: its label, value and where it comes
+    from (the school's own version, the district's, or the built-in default)."""
+
+    label: str
+    value: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class RuleSheet:
+    rule: Rule
+    open_count: int
+    parameters: list[ParameterInForce]
+
+    @property
+    def code(self) -> str:
+        return self.rule.code
+
+
+def _parameter_value(policy: Policy, name: str) -> str:
+    field = Policy._meta.get_field(name)
+    value = getattr(policy, name)
+    if field.choices:
+        return getattr(policy, f"get_{name}_display")()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        labels = dict(MatterCategory.choices)
+        return "、".join(labels.get(code, code) for code in value) or "无"
+    if isinstance(value, Decimal):
+        return f"¥{value:,.2f}"
+    return str(value)
+
+
+def _origin(policy: Policy) -> str:
+    if policy.pk is None:
+        return "系统默认值"
+    scope = policy.school.name if policy.school_id else "全区"
+    return f"{scope}制度参数，自 {policy.effective_from:%Y-%m-%d} 起"
+
+
+def rulebook(*, user: User, today: date | None = None) -> list[RuleSheet]:
+    """Every rule with its parameters in force today for the reader (their school's, else the district's) and
+    the number of open findings in the reader's scope: two queries."""
+    today = today or timezone.localdate()
+    counts = dict(
+        finding_list(user=user)
+        .filter(resolved_at__isnull=True)
+        .prefetch_related(None)
+        .select_related(None)
+        .order_by()
+        .values_list("rule")
+        .annotate(n=Count("pk"))
+    )
+    book = PolicyBook(Policy.objects.select_related("school"))
+    policy = book.on(user.school_id or 0, today)
+    return [
+        RuleSheet(
+            rule=rule,
+            open_count=counts.get(code, 0),
+            parameters=[
+                ParameterInForce(
+                    label=str(Policy._meta.get_field(name).verbose_name),
+                    value=_parameter_value(policy, name),
+                    origin=_origin(policy),
+                )
+                for name in rule.parameters
+            ],
+        )
+        for code, rule in RULES.items()
+    ]
+
+
+def rule_sheet(*, user: User, code: str) -> RuleSheet | None:
+    return next((sheet for sheet in rulebook(user=user) if sheet.code == code), None)

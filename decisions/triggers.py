@@ -8,6 +8,20 @@ from django.db import transaction
 from core.faults import publish_task
 
 
+def recheck_after_policy_change(sender=None, *, instance, **kwargs) -> None:
+    """`post_save` / `post_delete` of a `Policy`: the findings computed under it (a school's version: that school;
+    the district's: every school) are recomputed by the engine, set-based, once the change has committed. Each
+    finding then records the version it was computed under (`Finding.policy`)."""
+    if not settings.COMPLIANCE_CHECK_ON_WRITE:
+        return
+    from .tasks import check_compliance_all, check_compliance_for_school
+
+    if instance.school_id:
+        transaction.on_commit(partial(publish_task, check_compliance_for_school, args=[instance.school_id]))
+    else:
+        transaction.on_commit(partial(publish_task, check_compliance_all))
+
+
 def recheck_on_commit(sender=None, *, school_id: int, **kwargs) -> None:
     """Receiver of `core.hooks.school_records_changed`."""
     if not settings.COMPLIANCE_CHECK_ON_WRITE:

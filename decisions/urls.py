@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import decisions, findings, tasks
+from .views import decisions, findings, rules, tasks
 
 urlpatterns = [
     path("decisions/", decisions.decision_list, name="decision_list"),
@@ -21,6 +21,8 @@ urlpatterns = [
     path("tasks/<int:pk>/evidence/", tasks.evidence_upload, name="evidence_upload"),
     path("evidence/<int:pk>/download/", tasks.evidence_download, name="evidence_download"),
     path("schools/<int:pk>/tasks/", tasks.school_task_board, name="school_task_board"),
+    path("rules/", rules.rule_list, name="rule_list"),
+    path("rules/<str:code>/", rules.rule_detail, name="rule_detail"),
     path("findings/", findings.finding_list, name="finding_list"),
     path("findings/resolved/", findings.finding_resolved_list, name="finding_resolved_list"),
     path("schools/<int:pk>/findings/", findings.school_findings, name="school_findings"),

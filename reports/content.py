@@ -211,6 +211,7 @@ class FindingRow:
     finding: Finding
     rule_title: str
     message: str
+    source: str = ""  # the rule's source and article, as on the 制度依据 page (/rules/<code>/)
 
 
 @dataclass
@@ -361,7 +362,10 @@ def _finding_rows(findings: list[Finding], target: ReportTarget) -> list[Finding
         hidden = (finding.content_type_id, finding.object_id) in secret
         rows.append(
             FindingRow(
-                finding=finding, rule_title=title, message=f"{title}{REDACTED_TEXT}" if hidden else finding.message
+                finding=finding,
+                rule_title=title,
+                message=f"{title}{REDACTED_TEXT}" if hidden else finding.message,
+                source=f"{rule.source_document.title}{rule.article}" if rule else "",
             )
         )
     return rows

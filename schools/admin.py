@@ -84,5 +84,39 @@ class PolicyAdmin(SimpleHistoryAdmin):
         "vacancy_days",
     ]
     list_filter = ["quorum_strict", "regular_talk_period"]
+    fieldsets = [
+        (None, {"fields": ["school", "effective_from", "note"]}),
+        (
+            "会议与表决（QUORUM、QUORUM_PERSONNEL、MAJORITY、RECUSAL、STAFF_CONGRESS）",
+            {
+                "fields": [
+                    "quorum_strict",
+                    "personnel_quorum_categories",
+                    "recused_count_in_expected",
+                    "staff_congress_pass_of_all",
+                ]
+            },
+        ),
+        (
+            "会议程序（AGENDA_NOTICE、MINUTES_LATE、MEETING_FREQUENCY、MEETING_ORDER）",
+            {
+                "fields": [
+                    "notice_days",
+                    "minutes_due_working_days",
+                    "meeting_period",
+                    "meeting_order_exempt_categories",
+                ]
+            },
+        ),
+        (
+            "书记校长沟通（REGULAR_TALK、EMERGENCY_LATE）",
+            {"fields": ["daily_talk_period", "regular_talk_period", "emergency_log_hours"]},
+        ),
+        (
+            "决策事项（AMOUNT_TIER、LEGAL_REVIEW）",
+            {"fields": ["large_amount_threshold", "amount_split_days", "legal_review_exempt_categories"]},
+        ),
+        ("人员（PAIR_VACANCY）", {"fields": ["vacancy_days"]}),
+    ]
     list_select_related = ["school"]
     autocomplete_fields = ["school"]

@@ -4,7 +4,7 @@ Routine records (hundreds of monthly talks, meetings with their rosters, votes a
 their tasks) are planned in memory and written model by model with `bulk_create`: one row at a time through
 the services costs tens of milliseconds each and would make `seed_demo` take minutes. Every row still gets its
 creation time, its history row (who, when; many-to-many links included) and the values the services compute
-(rosters from the memberships, results from `meetings.voting`, classification from `decisions.classification`).
+(rosters from the memberships, results from `meetings.rules.voting`, classification from `decisions.classification`).
 """
 
 from collections import defaultdict

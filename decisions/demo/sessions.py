@@ -1,15 +1,24 @@
 """One demo meeting planned as rows: the roster of the day, attendance, agenda items with their votes and the
-result `meetings.voting` computes, the minutes, and the signature of the secretary or principal."""
+result the rules give (`meetings.rules.voting`; at a 校长办公会 the principal's decision), the minutes, and the
+signature of the secretary or principal."""
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from core.models import User
-from meetings import voting
-from meetings.choices import AttendanceKind, AttendanceStatus, ItemResult, MatterCategory, MeetingStatus, VoteChoice
+from meetings.choices import (
+    AttendanceKind,
+    AttendanceStatus,
+    ItemResult,
+    MatterCategory,
+    MeetingStatus,
+    PrincipalDecision,
+    VoteChoice,
+)
 from meetings.models import AgendaItem, Attendance, Communication, Meeting, Vote
+from meetings.rules.voting import voted_result
 from schools.choices import MeetingBody, PartyOrgType
-from schools.models import Person, School
+from schools.models import Person, Policy, School
 
 from .base import Demo
 from .texts import LEAVE_REASONS
@@ -124,9 +133,22 @@ class Session:
                 ledger.add(
                     Vote(item=item, person=person, choice=choice), self.demo.moment(self.day, 16, 40), self.clerk
                 )
+        if self.body == MeetingBody.PRINCIPAL_OFFICE:  # no vote: the principal decides after hearing views
+            item.views_heard = "与会班子成员逐一发表意见，均表示同意。"
+            item.principal_decision = PrincipalDecision.AGREE
+            item.result = ItemResult.PASSED
+            self.items.append(item)
+            return item
         item.votes_for, item.votes_against, item.votes_abstain = votes
-        tally = voting.Tally(self.expected, len(self.present), *votes)
-        item.result = voting.result_of(tally, category=category)
+        item.result = voted_result(
+            body=self.body,
+            category=category,
+            expected=self.expected,
+            present=len(self.present),
+            recused=0,
+            votes_for=votes[0],
+            policy=Policy(effective_from=self.day),
+        )
         self.items.append(item)
         return item
 

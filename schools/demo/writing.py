@@ -236,7 +236,8 @@ def seed_demo(*, password: str = DEFAULT_PASSWORD) -> dict[str, int]:
             policy or Policy(school=None, effective_from=date(2022, 1, 1)),
             {
                 "large_amount_threshold": Decimal("100000.00"),
-                "minutes_due_days": 7,
+                "minutes_due_working_days": 2,
+                "daily_talk_period": TalkPeriod.WEEK,
                 "regular_talk_period": TalkPeriod.MONTH,
                 "emergency_log_hours": 24,
                 "vacancy_days": 30,

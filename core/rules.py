@@ -151,6 +151,14 @@ class Rule:
     def source_document(self) -> Source:
         return SOURCES[self.source]
 
+    @property
+    def citation(self) -> str:
+        """The source and article as users read them: 《意见》（五）, 学校议事规则（绍兴一中章程 §16）."""
+        article = self.article
+        if article and not article.startswith("（"):
+            article = f"（{article}）"
+        return f"{self.source_document.title}{article}"
+
     def check(self, ctx: Context) -> Iterable[Breach]:
         raise NotImplementedError
 

@@ -365,7 +365,7 @@ def _finding_rows(findings: list[Finding], target: ReportTarget) -> list[Finding
                 finding=finding,
                 rule_title=title,
                 message=f"{title}{REDACTED_TEXT}" if hidden else finding.message,
-                source=f"{rule.source_document.title}{rule.article}" if rule else "",
+                source=rule.citation if rule else "",
             )
         )
     return rows

@@ -175,7 +175,7 @@ class Majority(Rule):
     )
     edge = "应到 6 人赞成 3 票（恰好半数）：不通过；赞成 4 票：通过。"
     source = "branch_regulation"
-    article = "第十四条；学校议事规则"
+    article = "（与学校党组织议事规则一致）"
     quote = "赞成人数超过应到会有表决权的党员的半数为通过。"
     parameters = ("recused_count_in_expected", "staff_congress_pass_of_all")
     remedy = "请核对表决票数；赞成票未超过应到人数半数的议题不能记为通过，应重新表决或暂缓。"

@@ -2,6 +2,7 @@
 reader's scope; findings link to their rule; a policy change recomputes the findings computed under it."""
 
 import datetime
+import io
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -125,3 +126,15 @@ def test_policy_change_recomputes_findings_and_records_the_version(
         lenient.delete()
     reopened = Finding.objects.get(rule="MINUTES_LATE", school=school_a, resolved_at__isnull=True)
     assert reopened.policy_id == first.pk
+
+
+def test_committed_rule_table_is_current():
+    """docs/rulebook.md is the rule table as built; regenerate with `manage.py rulebook --out docs/rulebook.md`."""
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("rulebook", stdout=out)
+    committed = Path(__file__).resolve().parents[2] / "docs" / "rulebook.md"
+    assert committed.read_text(encoding="utf-8") == out.getvalue(), "docs/rulebook.md is stale: run manage.py rulebook"

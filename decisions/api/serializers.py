@@ -252,9 +252,11 @@ class FindingSerializer(_Output):
             "last_seen",
             "resolved_at",
             "is_open",
+            "policy",
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {"policy": {"label": "计算依据的制度参数版本（为空表示系统默认参数）"}}
 
     def get_rule_title(self, finding: Finding) -> str:
         if "rule_titles" not in self.context:
@@ -394,3 +396,25 @@ class TaskProgressInputSerializer(serializers.Serializer):
 
 class TaskCompleteInputSerializer(serializers.Serializer):
     done_on = serializers.DateField(label="完成日期")
+
+
+class RuleParameterSerializer(serializers.Serializer):
+    label = serializers.CharField(label="参数")
+    value = serializers.CharField(label="当前值")
+    origin = serializers.CharField(label="来源（本校、全区或系统默认，及生效日期）")
+
+
+class RuleSerializer(serializers.Serializer):
+    """制度依据: one compliance rule as the portal's /rules/ page shows it."""
+
+    code = serializers.CharField(source="rule.code", label="规则代码")
+    title = serializers.CharField(source="rule.title", label="规则名称")
+    summary = serializers.CharField(source="rule.summary", label="检查内容")
+    edge = serializers.CharField(source="rule.edge", label="判定边界")
+    severity = serializers.CharField(source="rule.severity", label="级别（violation 违规 / warning 提示）")
+    source = serializers.CharField(source="rule.citation", label="制度出处")
+    source_kind = serializers.CharField(source="rule.source_document.kind", label="出处层级")
+    quote = serializers.CharField(source="rule.quote", label="原文")
+    remedy = serializers.CharField(source="rule.remedy", label="整改建议")
+    parameters = RuleParameterSerializer(many=True, label="当前适用的制度参数")
+    open_count = serializers.IntegerField(label="可查看范围内未整改提示数")

@@ -8,5 +8,6 @@ router.register("consultations", views.ConsultationViewSet, basename="api-consul
 router.register("tasks", views.TaskViewSet, basename="api-task")
 router.register("findings", views.FindingViewSet, basename="api-finding")
 router.register("matter-types", views.MatterTypeViewSet, basename="api-mattertype")
+router.register("rules", views.RuleViewSet, basename="api-rule")
 
 urlpatterns = router.urls

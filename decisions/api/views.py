@@ -3,9 +3,10 @@ every write goes through `decisions.services` and, on an existing record, needs 
 
 from django.db.models import Prefetch
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -33,6 +34,7 @@ from .serializers import (
     FindingSerializer,
     LegalReviewSerializer,
     MatterTypeSerializer,
+    RuleSerializer,
     TaskCompleteInputSerializer,
     TaskProgressInputSerializer,
     TaskSerializer,
@@ -232,3 +234,24 @@ class MatterTypeViewSet(ScopedReadOnlyViewSet):
     @staticmethod
     def selector(*, user):
         return MatterType.objects.all()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="制度依据（全部规则）", responses=RuleSerializer(many=True)),
+    retrieve=extend_schema(summary="制度依据（一条规则）", responses=RuleSerializer),
+)
+class RuleViewSet(viewsets.ViewSet):
+    """制度依据: every compliance rule with its source and quote, the parameters in force for the reader and the
+    open findings in the reader's scope (the portal's /rules/ page). Read-only."""
+
+    lookup_field = "code"
+    lookup_value_regex = "[A-Z_]+"
+
+    def list(self, request):
+        return Response(RuleSerializer(selectors.rulebook(user=request.user), many=True).data)
+
+    def retrieve(self, request, code=None):
+        sheet = selectors.rule_sheet(user=request.user, code=code)
+        if sheet is None:
+            raise Http404
+        return Response(RuleSerializer(sheet).data)

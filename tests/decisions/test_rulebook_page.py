@@ -138,3 +138,26 @@ def test_committed_rule_table_is_current():
     call_command("rulebook", stdout=out)
     committed = Path(__file__).resolve().parents[2] / "docs" / "rulebook.md"
     assert committed.read_text(encoding="utf-8") == out.getvalue(), "docs/rulebook.md is stale: run manage.py rulebook"
+
+
+def test_rules_api_lists_every_rule_with_scoped_counts(client, school_a, school_b, secretary_a, district_viewer):
+    finding(school_a, rule="DUAL_POSTS")
+    finding(school_b, rule="DUAL_POSTS")
+    client.force_login(secretary_a)
+    rows = client.get("/api/v1/rules/").json()
+    assert [row["code"] for row in rows] == list(RULES)
+    dual = client.get("/api/v1/rules/DUAL_POSTS/").json()
+    assert dual["open_count"] == 1 and "双正职" in dual["quote"] and dual["source_kind"] == "北京市"
+    client.force_login(district_viewer)
+    assert client.get("/api/v1/rules/DUAL_POSTS/").json()["open_count"] == 2
+    assert client.get("/api/v1/rules/NOPE/").status_code == 404
+
+
+def test_finding_api_names_the_policy_version(client, school_a, district_admin):
+    policy = PolicyFactory(effective_from=D(2024, 1, 1))
+    row = finding(school_a)
+    row.policy = policy
+    row.save()
+    client.force_login(district_admin)
+    data = client.get(f"/api/v1/findings/{row.pk}/").json()
+    assert data["policy"] == policy.pk and data["rule"] == "QUORUM"

@@ -144,12 +144,12 @@ def test_pairs_on_many_schools_in_constant_queries(db, django_assert_num_queries
 
 def test_policy_in_force_prefers_school_and_date(school):
     assert policy_in_force(school=school, on=D(2023, 1, 1)).regular_talk_period == "month"  # built-in defaults
-    PolicyFactory(effective_from=D(2022, 1, 1), minutes_due_days=7)
-    PolicyFactory(effective_from=D(2024, 1, 1), minutes_due_days=5)
+    PolicyFactory(effective_from=D(2022, 1, 1), minutes_due_working_days=7)
+    PolicyFactory(effective_from=D(2024, 1, 1), minutes_due_working_days=5)
     PolicyFactory(school=school, effective_from=D(2025, 1, 1), regular_talk_period="week")
 
-    assert policy_in_force(school=school, on=D(2023, 6, 1)).minutes_due_days == 7
-    assert policy_in_force(school=school, on=D(2024, 6, 1)).minutes_due_days == 5
+    assert policy_in_force(school=school, on=D(2023, 6, 1)).minutes_due_working_days == 7
+    assert policy_in_force(school=school, on=D(2024, 6, 1)).minutes_due_working_days == 5
     assert policy_in_force(school=school, on=D(2025, 6, 1)).regular_talk_period == "week"
     assert policy_in_force(school=SchoolFactory(), on=D(2025, 6, 1)).regular_talk_period == "month"
 

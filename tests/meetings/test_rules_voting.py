@@ -6,6 +6,9 @@ record (a factory-made decided item) that breaks the same rule.
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from decisions.models import Finding
 from decisions.rules import run_rules
@@ -241,3 +244,74 @@ def test_defer_at_principal_office_clears_the_decision(school_a, principal_a):
     item = decide(principal_a, item_at(school_a, OFFICE, (5, 5)), PrincipalDecision.AGREE)
     item = agenda_item_defer(user=principal_a, item=item, reason="议题材料不全")
     assert (item.result, item.principal_decision) == (ItemResult.DEFERRED, "")
+
+
+# --- pages --------------------------------------------------------------------------------------------------
+def _count(client, url) -> int:
+    client.get(url)  # warm caches
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_meeting_page_records_the_principal_decision(school_a, principal_a, login):
+    item = item_at(school_a, OFFICE, (4, 2))
+    client = login(principal_a)
+    page = client.get(reverse("meeting_detail", args=[item.meeting_id])).content.decode()
+    assert "校长决定：<strong" in page and "待决定" in page and "登记校长决定" in page
+    assert reverse("item_principal_decision", args=[item.meeting_id, item.pk]) in page
+    assert ">登记表决</a>" not in page
+    url = reverse("item_principal_decision", args=[item.meeting_id, item.pk])
+    response = client.post(url, {"views_heard": "副校长均同意。", "principal_decision": "agree"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.result, item.principal_decision, item.votes_for) == (ItemResult.PASSED, "agree", None)
+    page = client.get(reverse("meeting_detail", args=[item.meeting_id])).content.decode()
+    assert '校长决定：<strong class="mtg-result-passed">同意</strong>' in page and "副校长均同意。" in page
+    assert not flagged("QUORUM", item) and not flagged("MAJORITY", item)
+
+
+def test_principal_decision_page_errors_are_400_in_chinese(school_a, principal_a, login):
+    item = item_at(school_a, OFFICE, (4, 1))
+    url = reverse("item_principal_decision", args=[item.meeting_id, item.pk])
+    response = login(principal_a).post(url, {"views_heard": "", "principal_decision": "defer"})
+    assert response.status_code == 400
+    assert "这个字段是必填项" in response.content.decode() or "必填" in response.content.decode()
+    response = login(principal_a).post(url, {"views_heard": "意见", "principal_decision": "agree"})
+    assert response.status_code == 400 and "未达到应到人数半数以上" in response.content.decode()
+    item.refresh_from_db()
+    assert item.result == ItemResult.PENDING
+    party = item_at(school_a, PARTY, (4, 4))
+    url = reverse("item_principal_decision", args=[party.meeting_id, party.pk])
+    assert login(principal_a).post(url, {"views_heard": "意见", "principal_decision": "agree"}).status_code == 404
+
+
+def test_votes_page_at_principal_office_records_views_only(school_a, principal_a, login):
+    item = item_at(school_a, OFFICE, (4, 4))
+    url = reverse("item_votes", args=[item.meeting_id, item.pk])
+    page = login(principal_a).get(url).content.decode()
+    assert "仅作为与会人员的表态记录" in page and "登记表态" in page
+    data = {"mode": "totals", "votes_for": 4, "votes_against": 0, "votes_abstain": 0}
+    response = login(principal_a).post(url, data, follow=True)
+    assert "结果以校长决定为准" in response.content.decode()
+    item.refresh_from_db()
+    assert (item.votes_for, item.result) == (4, ItemResult.PENDING)
+
+
+def test_staff_congress_page_shows_representatives(school_a, principal_a, login):
+    item = item_at(school_a, CONGRESS, (30, 20))
+    page = login(principal_a).get(reverse("meeting_detail", args=[item.meeting_id])).content.decode()
+    assert "代表 30 人，出席 20 人（须三分之二以上）" in page
+    page = login(principal_a).get(reverse("item_votes", args=[item.meeting_id, item.pk])).content.decode()
+    assert "代表 30 人，出席 20 人（须三分之二以上）" in page
+
+
+def test_principal_office_page_query_count_does_not_grow_with_items(school_a, principal_a, login):
+    few = HeldMeetingFactory(school=school_a, body=OFFICE, roster=(4, 4))
+    many = HeldMeetingFactory(school=school_a, body=OFFICE, roster=(4, 4))
+    AgendaItemFactory.create_batch(2, meeting=few, views_heard="意见", principal_decision="agree", result="passed")
+    AgendaItemFactory.create_batch(8, meeting=many, views_heard="意见", principal_decision="agree", result="passed")
+    client = login(principal_a)
+    assert _count(client, reverse("meeting_detail", args=[few.pk])) == _count(
+        client, reverse("meeting_detail", args=[many.pk])
+    )

@@ -315,3 +315,14 @@ def test_principal_office_page_query_count_does_not_grow_with_items(school_a, pr
     assert _count(client, reverse("meeting_detail", args=[few.pk])) == _count(
         client, reverse("meeting_detail", args=[many.pk])
     )
+
+
+def test_reports_show_the_principal_decision_instead_of_a_vote_count(school_a, principal_a):
+    from reports.content import item_outcome
+
+    office = decide(principal_a, item_at(school_a, OFFICE, (4, 4)), PrincipalDecision.DISAGREE)
+    office = vote(principal_a, office, 4)  # 表态 only
+    label, text = item_outcome(office)
+    assert label == "校长决定" and text.startswith("不同意") and "赞成" not in text
+    label, text = item_outcome(vote(principal_a, item_at(school_a, PARTY, (4, 4)), 3))
+    assert (label, text) == ("表决", "赞成 3，反对 0，弃权 0；结果：通过；书记末位表态：是")

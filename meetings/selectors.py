@@ -84,7 +84,7 @@ def redact_items(*, user: User, meeting: Meeting, items) -> list[AgendaItem]:
     for item in items:
         if item.is_confidential:
             item.title = CONFIDENTIAL_TITLE
-            item.minutes = item.deferral_reason = item.gate_override_reason = ""
+            item.minutes = item.deferral_reason = item.gate_override_reason = item.views_heard = ""
             item.redacted = True
     return items
 

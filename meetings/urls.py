@@ -20,4 +20,9 @@ urlpatterns = [
     path("meetings/<int:pk>/amend/", meetings.meeting_amend, name="meeting_amend"),
     path("meetings/<int:pk>/items/<int:item_pk>/votes/", meetings.item_votes, name="item_votes"),
     path("meetings/<int:pk>/items/<int:item_pk>/defer/", meetings.item_defer, name="item_defer"),
+    path(
+        "meetings/<int:pk>/items/<int:item_pk>/principal-decision/",
+        meetings.item_principal_decision,
+        name="item_principal_decision",
+    ),
 ]

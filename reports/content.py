@@ -26,6 +26,7 @@ from decisions.models import Decision, Finding, Task
 from decisions.rules import RULES
 from meetings.choices import AttendanceKind, AttendanceStatus, CommunicationCategory
 from meetings.models import AgendaItem, Attendance, Communication, Meeting
+from meetings.rules.voting import decides_by_vote
 from schools.choices import MeetingBody
 from schools.models import Appointment, School, SchoolDistrict
 from schools.selectors import PAIR_POSTS, pairs_on
@@ -195,6 +196,26 @@ class DecisionRow:
     expected: int | None
     present: int | None
     communications: list[dict]
+    outcome_label: str = "表决"
+    outcome: str = "—"
+
+
+def item_outcome(item: AgendaItem | None) -> tuple[str, str]:
+    """How an item was decided, for the reports: the votes and result at a voting body; at a 校长办公会 the
+    principal's decision (its members' 表态 are no vote count and are not shown as one)."""
+    if item is None:
+        return "表决", "—"
+    if not decides_by_vote(item.meeting.body):
+        decision = item.get_principal_decision_display() or "待决定"
+        return "校长决定", f"{decision}（听取与会人员意见后决定）；结果：{item.get_result_display()}"
+    if item.votes_for is None:
+        votes = "未登记票数"
+    else:
+        votes = f"赞成 {item.votes_for}，反对 {item.votes_against or 0}，弃权 {item.votes_abstain or 0}"
+    text = f"{votes}；结果：{item.get_result_display()}"
+    if item.secretary_spoke_last is not None:
+        text += f"；书记末位表态：{'是' if item.secretary_spoke_last else '否'}"
+    return "表决", text
 
 
 @dataclass
@@ -298,6 +319,7 @@ def _decision_rows(schools: QuerySet[School], target: ReportTarget) -> list[Deci
             }
             for c in sorted(talks.values(), key=lambda c: (c.occurred_at, c.pk))
         ]
+        outcome_label, outcome = item_outcome(item)
         rows.append(
             DecisionRow(
                 decision=decision,
@@ -310,6 +332,8 @@ def _decision_rows(schools: QuerySet[School], target: ReportTarget) -> list[Deci
                 expected=decision.expected if item else None,
                 present=decision.present if item else None,
                 communications=communications,
+                outcome_label=outcome_label,
+                outcome=outcome,
             )
         )
     return rows

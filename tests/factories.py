@@ -196,3 +196,22 @@ class TaskFactory(DjangoModelFactory):
     title = factory.Sequence(lambda n: f"督办任务{n}")
     owner = factory.SubFactory(PersonFactory)
     due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
+
+
+# --- h1 ---
+class HeldMeetingFactory(MeetingFactory):
+    """A held meeting with its stored roster: `HeldMeetingFactory(roster=(4, 2))` has 4 应到 members of whom the
+    first 2 are marked 出席 and the rest 缺席; the members are `meeting.members` (in roster order)."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    status = "held"  # MeetingStatus.HELD (literal: the import block above stays as it was, for the merge)
+
+    @factory.post_generation
+    def roster(obj, create, extracted, **kwargs):
+        expected, present = extracted or (0, 0)
+        obj.members = PersonFactory.create_batch(expected) if create else []
+        for index, person in enumerate(obj.members):
+            status = AttendanceStatus.PRESENT if index < present else AttendanceStatus.ABSENT
+            AttendanceFactory(meeting=obj, person=person, status=status)

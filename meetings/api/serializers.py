@@ -18,9 +18,11 @@ from ..choices import (
     CommunicationTiming,
     ItemResult,
     MatterCategory,
+    PrincipalDecision,
     VoteChoice,
 )
 from ..models import AgendaItem, Attendance, Communication, Meeting, Recusal, Vote
+from ..rules.voting import decides_by_vote
 from ..selectors import redact_items
 
 ID_LABEL = {"id": {"label": "编号"}}
@@ -188,11 +190,23 @@ class RecusalSerializer(FastReadMixin, serializers.ModelSerializer):
 
 class AgendaItemSerializer(FastReadMixin, serializers.ModelSerializer):
     """An agenda item; confidential items (干部任免) are redacted for readers outside the school: title and
-    texts blanked, proposer, communications, votes per person and recusals left out, counts and result kept."""
+    texts blanked, proposer, communications, votes per person and recusals left out, counts and result kept.
+
+    v1 change (Rulebook v2): a 校长办公会 does not vote; the principal decides after hearing the members' views
+    (意见（六）). Added `decided_by` (`vote` at 党组织会议 / 党政联席会 / 教代会, `principal` at a 校长办公会),
+    `principal_decision` (agree / disagree / defer, blank until recorded), `principal_decision_label` and
+    `views_heard`. Every other field keeps its meaning; at a 校长办公会 `result` follows `principal_decision`
+    (pending until it is recorded) and `votes_*` / `votes` are the members' 表态, counted nowhere.
+    """
 
     school = serializers.IntegerField(source="meeting.school_id", read_only=True, label="学校")
     category_label = LabelField(source="get_category_display", label="事项类别名称")
     result_label = LabelField(source="get_result_display", label="表决结果名称")
+    decided_by = serializers.SerializerMethodField(
+        label="决定方式",
+        help_text="vote：表决（党组织会议、党政联席会、教代会）；principal：校长听取意见后决定（校长办公会）。",
+    )
+    principal_decision_label = LabelField(source="get_principal_decision_display", label="校长决定名称")
     touches_staff_interests = serializers.BooleanField(
         read_only=True, allow_null=True, label="涉及教职工切身利益", help_text="保密议题对校外人员为 null。"
     )
@@ -224,6 +238,10 @@ class AgendaItemSerializer(FastReadMixin, serializers.ModelSerializer):
             "recusals",
             "result",
             "result_label",
+            "decided_by",
+            "principal_decision",
+            "principal_decision_label",
+            "views_heard",
             "deferral_reason",
             "minutes",
             "created_at",
@@ -234,6 +252,9 @@ class AgendaItemSerializer(FastReadMixin, serializers.ModelSerializer):
 
     def get_redacted(self, obj) -> bool:
         return getattr(obj, "redacted", False)
+
+    def get_decided_by(self, obj) -> str:
+        return "vote" if decides_by_vote(obj.meeting.body) else "principal"
 
     def prepare_instance(self, instance):
         if not instance.is_confidential:  # nothing to redact: no need to ask who reads it (a page has ~250 items)
@@ -392,7 +413,12 @@ class VoteTotalsSerializer(serializers.Serializer):
 
 
 class AgendaItemVotesSerializer(serializers.Serializer):
-    """Either the vote of each member or only the totals; the result is computed from them."""
+    """Either the vote of each member or only the totals; the result is computed from them.
+
+    At a 校长办公会 (v1 change) the votes are still accepted and stored as the members' 表态, but the result is not
+    computed from them: it stays pending until the principal's decision is recorded (`principal-decision`), and
+    follows that decision afterwards; `result` is not compared there.
+    """
 
     votes = serializers.DictField(
         child=serializers.ChoiceField(choices=VoteChoice.choices),
@@ -438,3 +464,17 @@ class AgendaItemVotesSerializer(serializers.Serializer):
 
 class AgendaItemDeferSerializer(serializers.Serializer):
     deferral_reason = serializers.CharField(max_length=200, allow_blank=True, label="暂缓原因")
+
+
+class AgendaItemPrincipalDecisionSerializer(serializers.Serializer):
+    """校长办公会: the views the principal heard and the decision taken; the service checks quorum and the rest."""
+
+    principal_decision = serializers.ChoiceField(
+        choices=PrincipalDecision.choices, label="校长决定", help_text="agree 同意 / disagree 不同意 / defer 暂缓。"
+    )
+    views_heard = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, label="与会人员意见", help_text="校长决定前听取的意见，必填。"
+    )
+    deferral_reason = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", label="暂缓原因", help_text="暂缓时必填。"
+    )

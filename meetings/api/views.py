@@ -24,6 +24,7 @@ from ..models import AgendaItem, Meeting
 from .filters import AgendaItemFilter, CommunicationFilter, MeetingFilter
 from .serializers import (
     AgendaItemDeferSerializer,
+    AgendaItemPrincipalDecisionSerializer,
     AgendaItemSerializer,
     AgendaItemVotesSerializer,
     AgendaItemWriteSerializer,
@@ -286,9 +287,31 @@ class AgendaItemViewSet(MeetingsWriteViewSet):
     @_write_schema("登记表决和回避", AgendaItemVotesSerializer, AgendaItemSerializer)
     @action(detail=True, methods=["post"])
     def votes(self, request, pk=None):
+        """Votes and recusals; at a voting body the result is computed from them. At a 校长办公会 (v1 change) they
+        are kept as the members' 表态 and the result stays as the principal's decision left it (pending before)."""
         item = self._guarded(request)
         kwargs = self._payload(AgendaItemVotesSerializer, request).service_kwargs()
         return self._respond(services.agenda_item_record_votes(user=request.user, item=item, **kwargs))
+
+    @_write_schema("登记校长决定（校长办公会）", AgendaItemPrincipalDecisionSerializer, AgendaItemSerializer)
+    @action(detail=True, methods=["post"], url_path="principal-decision")
+    def principal_decision(self, request, pk=None):
+        """校长办公会: the principal decides after hearing the members' views (意见（六）), no vote is counted.
+
+        Records `views_heard` and `principal_decision` (agree / disagree / defer; defer needs `deferral_reason`);
+        the item's `result` follows the decision. Agree and disagree need the meeting's quorum (半数以上 of 应到 by
+        default). Only items of a held 校长办公会 whose minutes are not finalised; other bodies vote (`votes`).
+        """
+        item = self._guarded(request)
+        data = self._payload(AgendaItemPrincipalDecisionSerializer, request).validated_data
+        item = services.agenda_item_record_principal_decision(
+            user=request.user,
+            item=item,
+            principal_decision=data["principal_decision"],
+            views_heard=data["views_heard"],
+            reason=data["deferral_reason"],
+        )
+        return self._respond(item)
 
     @_write_schema("暂缓议题", AgendaItemDeferSerializer, AgendaItemSerializer)
     @action(detail=True, methods=["post"])

@@ -9,7 +9,7 @@ from core.scope import editable_schools
 from schools.choices import MeetingBody
 from schools.models import Person, School
 
-from ..choices import AttendanceKind, AttendanceStatus, MatterCategory, VoteChoice
+from ..choices import AttendanceKind, AttendanceStatus, MatterCategory, PrincipalDecision, VoteChoice
 from ..models import AgendaItem, Attendance, Communication, Meeting
 
 BLANK = [("", "---------")]
@@ -442,6 +442,38 @@ class DeferForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"placeholder": "如：书记校长尚存分歧，待再沟通"}),
     )
+
+
+class PrincipalDecisionForm(forms.Form):
+    """校长办公会: the views the principal heard and the decision (同意 / 不同意 / 暂缓); no vote is counted."""
+
+    views_heard = forms.CharField(
+        label="听取的与会人员意见",
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "如：副校长甲同意；副校长乙建议分两期实施。"}),
+    )
+    principal_decision = forms.ChoiceField(
+        label="校长决定", choices=PrincipalDecision.choices, widget=forms.RadioSelect
+    )
+    deferral_reason = forms.CharField(label="暂缓原因", max_length=200, required=False, help_text="决定暂缓时必填。")
+
+    def __init__(self, *args, item: AgendaItem, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "views_heard": item.views_heard,
+                "principal_decision": item.principal_decision or None,
+                "deferral_reason": item.deferral_reason if item.principal_decision == PrincipalDecision.DEFER else "",
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "principal_decision": data["principal_decision"],
+            "views_heard": data["views_heard"],
+            "reason": data["deferral_reason"],
+        }
 
 
 class MinutesForm(forms.Form):

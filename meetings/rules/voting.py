@@ -14,7 +14,7 @@ from core.rules import WARNING, Context, Rule, register
 from schools.choices import QUORUM_BODIES, VOTING_BODIES, MeetingBody
 from schools.models import Policy
 
-from ..choices import AttendanceKind, AttendanceStatus, ItemResult, MatterCategory
+from ..choices import PRINCIPAL_DECISION_RESULT, AttendanceKind, AttendanceStatus, ItemResult, MatterCategory
 from ..models import AgendaItem, Attendance, Recusal, Vote
 from .common import decided_items, item_breaches, items, label, rows
 
@@ -53,6 +53,17 @@ def voted_result(
     quorate = quorum_met(body=body, category=category, expected=expected, present=present, policy=policy)
     base = majority_base(body=body, expected=expected, present=present, recused=recused, policy=policy)
     return ItemResult.PASSED if quorate and Majority.passes(base=base, votes_for=votes_for) else ItemResult.REJECTED
+
+
+def decides_by_vote(body: str) -> bool:
+    """Whether items of a meeting of `body` are decided by a vote (党组织会议, 党政联席会, 教代会). At a 校长办公会
+    the principal decides after hearing the members' views (意见 (六)); votes posted there are 表态 only."""
+    return body in VOTING_BODIES
+
+
+def principal_result(principal_decision: str) -> str:
+    """The result of a 校长办公会 item: follows the principal's decision; 待决定 until it is recorded."""
+    return PRINCIPAL_DECISION_RESULT.get(principal_decision, ItemResult.PENDING)
 
 
 # --- Rules -------------------------------------------------------------------------------------------------
@@ -109,6 +120,7 @@ class Quorum(Rule):
                 item.pk,
                 item.meeting.school_id,
                 f"{label(item)}表决时应到代表 {item.expected} 人、实到 {item.present} 人，未达到三分之二以上。",
+                policy=ctx.policies.on(item.meeting.school_id, item.meeting.date),
             )
 
 

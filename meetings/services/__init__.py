@@ -11,10 +11,12 @@ from .meetings import (
     meeting_set_minutes,
     meeting_update,
 )
+from .principal import agenda_item_record_principal_decision
 
 __all__ = [
     "agenda_item_create",
     "agenda_item_defer",
+    "agenda_item_record_principal_decision",
     "agenda_item_record_votes",
     "agenda_item_update",
     "communication_amend",

@@ -26,7 +26,7 @@ from ..choices import (
 from ..models import AgendaItem, Communication, Meeting, Recusal, Vote
 from ..roster import roster_counts
 from ..rules.agenda import meeting_start
-from ..rules.voting import quorum_met, quorum_needed, voted_result
+from ..rules.voting import decides_by_vote, principal_result, quorum_met, quorum_needed, voted_result
 from ._common import require_edit
 from .meetings import lock_meeting, touch_meeting
 
@@ -149,7 +149,10 @@ def agenda_item_update(*, user: User, item: AgendaItem, **changes) -> AgendaItem
 
 
 def _result_of(item: AgendaItem) -> str:
-    """The result the item's stored votes give under the rules, with the meeting's roster as it is now."""
+    """The result the item's stored votes give under the rules, with the meeting's roster as it is now; at a
+    校长办公会 the principal's decision (the members' 表态 are counted nowhere)."""
+    if not decides_by_vote(item.meeting.body):
+        return principal_result(item.principal_decision) if item.principal_decision else item.result
     expected, present = roster_counts(item.meeting)
     return voted_result(
         body=item.meeting.body,
@@ -197,7 +200,13 @@ def agenda_item_record_votes(
     secretary_spoke_last: bool | None = None,
     claimed_result: str | None = None,
 ) -> AgendaItem:
-    """Record the votes (per member or as totals) and recusals; the result is computed, never chosen."""
+    """Record the votes (per member or as totals) and recusals; the result is computed, never chosen.
+
+    At a voting body (党组织会议, 党政联席会, 教代会) the result is `voted_result`. A 校长办公会 does not vote
+    (意见 (六)): what is posted there is kept as the members' 表态 (views, counted nowhere) and the result is not
+    computed from it: it stays 待决定 until the principal's decision is recorded, and follows that decision after
+    (`agenda_item_record_principal_decision`); a claimed result is not compared there.
+    """
     require_edit(user, item.meeting.school)
     meeting = lock_meeting(item.meeting)
     item = AgendaItem.objects.select_related("meeting").get(pk=item.pk)
@@ -206,6 +215,7 @@ def agenda_item_record_votes(
     members = list(meeting.attendance.filter(kind=AttendanceKind.MEMBER).select_related("person"))
     present = {a.person_id: a.person for a in members if a.status == AttendanceStatus.PRESENT}
     member_ids = {a.person_id for a in members}
+    expected_n, present_n = roster_counts(meeting)
     recusals = recusals or {}
     if set(recusals) - member_ids:
         raise ValidationError("只有本次会议的应到成员可以申请回避。")
@@ -213,10 +223,10 @@ def agenda_item_record_votes(
         raise ValidationError("请填写回避事由。")
     policy = policy_in_force(school=meeting.school, on=meeting.date)
     rules = {"body": meeting.body, "category": item.category, "policy": policy}
-    if not quorum_met(expected=len(members), present=len(present), **rules):
+    if not quorum_met(expected=expected_n, present=present_n, **rules):
         needed = quorum_needed(**rules)
         raise ValidationError(
-            f"应到 {len(members)} 人，实到 {len(present)} 人，未达到应到人数{needed}，会议不能对本议题作出决定；"
+            f"应到 {expected_n} 人，实到 {present_n} 人，未达到应到人数{needed}，会议不能对本议题作出决定；"
             "可将议题暂缓。"
         )
     if meeting.body == MeetingBody.PARTY_COMMITTEE and secretary_spoke_last is None:
@@ -224,14 +234,19 @@ def agenda_item_record_votes(
     counts = _validated_votes(item, present, set(recusals), votes, totals)
     item.votes_for, item.votes_against, item.votes_abstain = counts
     item.secretary_spoke_last = secretary_spoke_last
-    item.deferral_reason = ""
-    item.result = voted_result(
-        expected=len(members), present=len(present), recused=len(recusals), votes_for=counts[0], **rules
-    )
-    if claimed_result is not None and claimed_result != item.result:
-        raise ValidationError(
-            {"result": f"根据表决票数，本议题的结果应为“{ItemResult(item.result).label}”，不能登记为其他结果。"}
+    if decides_by_vote(meeting.body):
+        item.deferral_reason = ""
+        item.result = voted_result(
+            expected=expected_n, present=present_n, recused=len(recusals), votes_for=counts[0], **rules
         )
+        if claimed_result is not None and claimed_result != item.result:
+            raise ValidationError(
+                {"result": f"根据表决票数，本议题的结果应为“{ItemResult(item.result).label}”，不能登记为其他结果。"}
+            )
+    else:
+        item.result = principal_result(item.principal_decision)
+        if item.result != ItemResult.DEFERRED:
+            item.deferral_reason = ""
     item.save()
     item.votes.all().delete()
     item.recusals.all().delete()
@@ -257,6 +272,7 @@ def agenda_item_defer(*, user: User, item: AgendaItem, reason: str) -> AgendaIte
     item = AgendaItem.objects.get(pk=item.pk)
     item.votes.all().delete()
     item.result = ItemResult.DEFERRED
+    item.principal_decision = ""  # the meeting did not take the item up; not the principal's 暂缓
     item.deferral_reason = reason.strip()
     item.votes_for = item.votes_against = item.votes_abstain = None
     item.save()

@@ -36,14 +36,17 @@ from ..forms.meetings import (
     MeetingForm,
     MeetingPageForms,
     MinutesForm,
+    PrincipalDecisionForm,
     editable_schools,
 )
 from ..models import AgendaItem, Meeting
+from ..rules.voting import decides_by_vote
 from ..services.meetings import MEETING_FINALISED
 from ._forms_handling import attempt, save_meeting_page, service_errors
 
 __all__ = [
     "item_defer",
+    "item_principal_decision",
     "item_votes",
     "meeting_amend",
     "meeting_create",
@@ -102,12 +105,17 @@ def _detail(request: HttpRequest, meeting: Meeting, *, action_errors=(), status:
         item.amendment_list = [] if getattr(item, "redacted", False) else amendments.get((item_type, item.pk), [])
     can_edit = not meeting.is_finalised and can_edit_school_records(user, meeting.school)
     can_sign = can_finalise_school_records(user, meeting.school)
+    if can_edit and meeting.status == MeetingStatus.HELD and not decides_by_vote(meeting.body):
+        for item in items:  # 校长办公会: the principal's decision is recorded on the page itself
+            item.decision_form = PrincipalDecisionForm(item=item, auto_id=f"id_item{item.pk}_%s")
     context = {
         "meeting": meeting,
         "items": items,
         "roster": _roster(meeting),
         "meeting_amendments": amendments.get((ContentType.objects.get_for_model(Meeting).pk, meeting.pk), []),
         "is_party_committee": meeting.body == MeetingBody.PARTY_COMMITTEE,
+        "is_principal_office": not decides_by_vote(meeting.body),
+        "is_staff_congress": meeting.body == MeetingBody.STAFF_CONGRESS,
         "can_edit": can_edit,
         "can_mark_held": can_edit and meeting.status == MeetingStatus.PREPARING,
         "can_vote": can_edit and meeting.status == MeetingStatus.HELD,
@@ -243,19 +251,26 @@ def meeting_amend(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, "meetings/meeting_amend.html", context, form=form)
 
 
-def _votes_page(request, meeting, item, *, votes_form=None, defer_form=None) -> HttpResponse:
+def _votes_page(request, meeting, item, *, votes_form=None, defer_form=None, decision_form=None) -> HttpResponse:
     members = [a for a in meeting.attendance.all() if a.kind == AttendanceKind.MEMBER]
     votes_form = votes_form or ItemVotesForm(item=item, members=members, body=meeting.body)
     defer_form = defer_form or DeferForm(initial={"deferral_reason": item.deferral_reason})
+    principal_office = not decides_by_vote(meeting.body)
+    if principal_office:
+        decision_form = decision_form or PrincipalDecisionForm(item=item)
     context = {
         "meeting": meeting,
         "item": item,
         "votes_form": votes_form,
         "defer_form": defer_form,
+        "decision_form": decision_form,
+        "is_principal_office": principal_office,
+        "is_staff_congress": meeting.body == MeetingBody.STAFF_CONGRESS,
         "expected": len(members),
         "present": sum(a.status == AttendanceStatus.PRESENT for a in members),
     }
-    failed = votes_form.is_bound and votes_form.errors or defer_form.is_bound and defer_form.errors
+    forms = (votes_form, defer_form, decision_form)
+    failed = any(form is not None and form.is_bound and form.errors for form in forms)
     return render(request, "meetings/item_votes.html", context, status=400 if failed else 200)
 
 
@@ -272,6 +287,9 @@ def item_votes(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     form = ItemVotesForm(request.POST, item=item, members=members, body=meeting.body)
     if form.is_valid():
         saved = attempt(form, services.agenda_item_record_votes, user=request.user, item=item, **form.service_kwargs())
+        if saved is not None and not decides_by_vote(meeting.body):
+            messages.success(request, "与会人员的表态已登记；校长办公会不以票数决定，结果以校长决定为准。")
+            return redirect(f"{reverse('meeting_detail', args=[pk])}#item-{item.pk}")
         if saved is not None:
             messages.success(request, f"表决已登记，结果：{saved.get_result_display()}。")
             return redirect(f"{reverse('meeting_detail', args=[pk])}#item-{item.pk}")
@@ -294,3 +312,26 @@ def item_defer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
             messages.success(request, "议题已暂缓。")
             return redirect(f"{reverse('meeting_detail', args=[pk])}#item-{item.pk}")
     return _votes_page(request, meeting, item, defer_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@service_errors
+def item_principal_decision(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """校长办公会: the views heard and the principal's decision (the form is also on the meeting page)."""
+    meeting = _meeting(request, pk)
+    item = _item(request.user, meeting, item_pk)
+    if decides_by_vote(meeting.body):
+        raise Http404("只有校长办公会的议题由校长决定。")
+    _require_open_for_edit(request.user, meeting)
+    if request.method == "GET":
+        return _votes_page(request, meeting, item)
+    form = PrincipalDecisionForm(request.POST, item=item)
+    if form.is_valid():
+        saved = attempt(
+            form, services.agenda_item_record_principal_decision, user=request.user, item=item, **form.service_kwargs()
+        )
+        if saved is not None:
+            messages.success(request, f"校长决定已登记：{saved.get_principal_decision_display()}。")
+            return redirect(f"{reverse('meeting_detail', args=[pk])}#item-{item.pk}")
+    return _votes_page(request, meeting, item, decision_form=form)

@@ -74,9 +74,9 @@ def school(db):
 
 
 # --- Meeting rules ----------------------------------------------------------------------------------
-@pytest.mark.parametrize(("present", "breached"), [(3, True), (4, False)])
+@pytest.mark.parametrize(("present", "breached"), [(2, True), (3, False)])
 def test_quorum(school, present, breached):
-    """6 expected: 3 present is exactly half (breach); 4 is more than half."""
+    """6 expected: 3 present is exactly half, which is 半数以上 (quorate, Rulebook v2); 2 is below half."""
     meeting = meeting_with(school, expected=6, present=present)
     AgendaItemFactory(meeting=meeting, result=ItemResult.PASSED, votes_for=present)
     assert check("QUORUM").exists() is breached

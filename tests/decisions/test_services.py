@@ -123,9 +123,12 @@ def party_item(clerk_a, school_a, committee_a, secretary_a, principal_a, pair_a)
 
 @pytest.fixture
 def office_item(clerk_a, school_a, committee_a):
-    """The 校长办公会 item that prepared the matter (研究提出), three days ago, passed 5:0."""
+    """The 校长办公会 item that prepared the matter (研究提出), three days ago, agreed by the principal."""
     meeting = _meeting(clerk_a, school_a, committee_a.office, MeetingBody.PRINCIPAL_OFFICE, days_ago(3))
-    return _vote(clerk_a, _item(clerk_a, meeting), (5, 0, 0), body=MeetingBody.PRINCIPAL_OFFICE)
+    # A 校长办公会 does not vote: the principal decides after hearing the members' views (Rulebook v2).
+    return meeting_services.agenda_item_record_principal_decision(
+        user=clerk_a, item=_item(clerk_a, meeting), principal_decision="agree", views_heard="班子成员一致赞成。"
+    )
 
 
 # --- classification ----------------------------------------------------------------------------------

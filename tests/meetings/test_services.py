@@ -346,22 +346,23 @@ class TestVotes:
             with pytest.raises(ValidationError, match="未达到应到人数半数以上"):
                 services.agenda_item_record_votes(**call)
 
-    @pytest.mark.parametrize(("present", "decides"), [(3, False), (4, True)])
-    def test_exactly_half_and_two_thirds_with_six_members(self, clerk_a, school_a, committee_a, present, decides):
-        """校长办公会 of 6: 3 present is exactly half (no quorum); 4 is more than half and exactly two thirds."""
+    @pytest.mark.parametrize("present", [2, 3, 4])
+    def test_exactly_half_and_two_thirds_with_six_members(self, clerk_a, school_a, committee_a, present):
+        """校长办公会 of 6: 3 present is exactly half (半数以上: quorate) but below two thirds; 4 is exactly two
+        thirds. The principal decides (no vote); 2 present is below half."""
         CommitteeMembershipFactory(school=school_a, body=MeetingBody.PRINCIPAL_OFFICE, start=datetime.date(2022, 1, 1))
         meeting = _meeting(clerk_a, school_a, body=MeetingBody.PRINCIPAL_OFFICE)
         people = [a.person for a in meeting.attendance.select_related("person")]
         assert len(people) == 6
         meeting = _attend(clerk_a, meeting, people, present=present)
-        for category in (MatterCategory.GENERAL, MatterCategory.PERSONNEL):
+        for category, needed in ((MatterCategory.GENERAL, 3), (MatterCategory.PERSONNEL, 4)):
             item = self._item(clerk_a, meeting, category=category)
-            call = {"user": clerk_a, "item": item, "totals": (present, 0, 0)}
-            if decides:
-                assert services.agenda_item_record_votes(**call).result == ItemResult.PASSED
+            call = {"user": clerk_a, "item": item, "principal_decision": "agree", "views_heard": "均同意。"}
+            if present >= needed:
+                assert services.agenda_item_record_principal_decision(**call).result == ItemResult.PASSED
             else:
                 with pytest.raises(ValidationError, match="未达到应到人数"):
-                    services.agenda_item_record_votes(**call)
+                    services.agenda_item_record_principal_decision(**call)
 
     def test_personnel_needs_two_thirds_present(self, clerk_a, school_a, committee_a):
         """3 of 5 present is a quorum for ordinary items but below two thirds for 干部任免."""
@@ -370,10 +371,11 @@ class TestVotes:
         )
         general = self._item(clerk_a, meeting)
         personnel = self._item(clerk_a, meeting, category=MatterCategory.PERSONNEL)
+        decide = {"user": clerk_a, "principal_decision": "agree", "views_heard": "均同意。"}
 
-        assert services.agenda_item_record_votes(user=clerk_a, item=general, totals=(3, 0, 0)).result == "passed"
+        assert services.agenda_item_record_principal_decision(item=general, **decide).result == "passed"
         with pytest.raises(ValidationError, match="三分之二以上"):
-            services.agenda_item_record_votes(user=clerk_a, item=personnel, totals=(3, 0, 0))
+            services.agenda_item_record_principal_decision(item=personnel, **decide)
         assert personnel.is_confidential and not general.is_confidential
 
     def test_party_committee_records_secretary_last(self, clerk_a, held_meeting):

@@ -196,3 +196,24 @@ class TaskFactory(DjangoModelFactory):
     title = factory.Sequence(lambda n: f"督办任务{n}")
     owner = factory.SubFactory(PersonFactory)
     due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
+
+
+# --- h2 ---
+class LegalReviewFactory(DjangoModelFactory):
+    class Meta:
+        model = "decisions.LegalReview"
+
+    decision = factory.SubFactory(DecisionFactory)
+    reviewer = "区教委法律顾问"
+    reviewed_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=2))
+    conclusion = "lawful"
+
+
+class ImplementationReportFactory(DjangoModelFactory):
+    class Meta:
+        model = "decisions.ImplementationReport"
+
+    decision = factory.SubFactory(DecisionFactory)
+    reported_on = factory.LazyFunction(timezone.localdate)
+    reporter = factory.SubFactory(PersonFactory)
+    summary = "决议已落实。"

@@ -5,7 +5,7 @@ implementation that closes the loop (REPORT_BACK)."""
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import DateField, Exists, F, OuterRef
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -93,7 +93,7 @@ def congress_passes(*, pass_of_all: bool):
     shared_decision = (
         Decision.objects.filter(agenda_items=OuterRef(OuterRef("pk")))
         .filter(agenda_items=OuterRef("pk"))
-        .annotate(day=Coalesce("decided_on", OuterRef(OuterRef("meeting__date"))))
+        .annotate(day=Coalesce("decided_on", OuterRef(OuterRef("meeting__date")), output_field=DateField()))
         .filter(day__gte=OuterRef("meeting__date"))
     )
     return (

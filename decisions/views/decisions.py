@@ -137,7 +137,8 @@ def _allowed(user: User, decision: Decision) -> dict[str, bool]:
         "edit": can_edit and undecided,
         "transition": can_edit and bool(transitions_of(decision)),
         "link_item": can_edit and decision.status != S.CLOSED,
-        "decide": can_edit and undecided and (decision.tier != Tier.COLLECTIVE or voted),
+        # A collective matter: once an item is voted, or (an emergency decision) once it is past the proposal.
+        "decide": can_edit and undecided and (decision.tier != Tier.COLLECTIVE or voted or decision.status != S.DRAFT),
         "consultation": can_edit and undecided and decision.tier == Tier.CONSULT,
         "legal_review": can_edit and undecided and decision.category in SANZHONG_YIDA_CATEGORIES,
         "task": can_edit and decision.status in (S.DECIDED, S.IMPLEMENTING) and decision.outcome == Outcome.PASSED,

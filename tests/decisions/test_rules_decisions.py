@@ -97,7 +97,10 @@ def test_legal_review_exempts_emergencies_and_policy_categories(school):
 
 
 # --- STAFF_CONGRESS ----------------------------------------------------------------------------------
-def staff_matter(school, *, present=20, votes_for=16, day=D(2026, 10, 5), result=ItemResult.PASSED, link=True):
+CONGRESS_DAY = D(2026, 10, 5)
+
+
+def staff_matter(school, *, present=20, votes_for=16, day=CONGRESS_DAY, result=ItemResult.PASSED, link=True):
     """A staff-interest item decided by the 党组织会议 on DAY, and a 教代会 of 30 代表 on `day`."""
     party = meeting_with(school, expected=5, present=5)
     item = AgendaItemFactory(meeting=party, result=ItemResult.PASSED, votes_for=5, touches_staff_interests=True)
@@ -220,9 +223,7 @@ def test_meeting_order_personnel_and_party_building_need_no_proposal(school, cat
 
 # --- REPORT_BACK -------------------------------------------------------------------------------------
 def closed(school, **kwargs):
-    return decided(
-        school, status=DecisionStatus.CLOSED, closing_summary="已落实。", closed_on=D(2026, 11, 1), **kwargs
-    )
+    return decided(school, status=DecisionStatus.CLOSED, closing_summary="已落实。", closed_on=D(2026, 11, 1), **kwargs)
 
 
 def test_report_back_flags_an_imported_closed_sanzhong_decision_without_a_report(school):

@@ -480,7 +480,7 @@ def test_the_whole_lifecycle_of_a_sanzhong_yida_matter(
     assert task.status == TaskStatus.IN_PROGRESS
     services.task_complete(user=principal_a, task=task, done_on=TODAY())
     services.implementation_report_add(
-        user=principal_a, decision=decision, reported_on=TODAY(), reporter=pair_a.principal, summary="招标完成，已开工。"
+        user=principal_a, decision=decision, reported_on=TODAY(), reporter=pair_a.principal, summary="招标完成。"
     )
 
     decision = services.decision_close(

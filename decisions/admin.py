@@ -15,6 +15,7 @@ from .models import (
     DecisionTransition,
     Evidence,
     Finding,
+    ImplementationReport,
     LegalReview,
     MatterType,
     Task,
@@ -68,6 +69,11 @@ class LegalReviewInline(ReadOnlyInline):
     fields = ["reviewer", "reviewed_on", "conclusion", "note"]
 
 
+class ImplementationReportInline(ReadOnlyInline):
+    model = ImplementationReport
+    fields = ["reported_on", "reporter", "item", "summary"]
+
+
 class TaskInline(ReadOnlyInline):
     model = Task
     fields = ["title", "owner", "due_on", "status", "done_on"]
@@ -75,12 +81,12 @@ class TaskInline(ReadOnlyInline):
 
 @admin.register(Decision)
 class DecisionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["title", "school", "category", "tier", "amount", "status", "outcome", "decided_on"]
-    list_filter = ["status", "outcome", "category", "tier", "school__district"]
+    list_display = ["title", "school", "category", "tier", "amount", "status", "outcome", "decided_on", "is_emergency"]
+    list_filter = ["status", "outcome", "category", "tier", "is_emergency", "school__district"]
     search_fields = ["title", "description", "school__name", "school__code"]
     list_select_related = ["school"]
     date_hierarchy = "decided_on"
-    inlines = [TransitionInline, ConsultationInline, LegalReviewInline, TaskInline]
+    inlines = [TransitionInline, ConsultationInline, LegalReviewInline, ImplementationReportInline, TaskInline]
 
 
 @admin.register(Consultation)
@@ -97,6 +103,14 @@ class LegalReviewAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_filter = ["conclusion", "decision__school__district"]
     search_fields = ["decision__title", "reviewer", "note"]
     list_select_related = ["decision"]
+
+
+@admin.register(ImplementationReport)
+class ImplementationReportAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["decision", "reporter", "reported_on"]
+    list_filter = ["decision__school__district"]
+    search_fields = ["decision__title", "reporter__name", "summary"]
+    list_select_related = ["decision", "reporter"]
 
 
 class ProgressInline(ReadOnlyInline):

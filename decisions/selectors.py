@@ -30,7 +30,7 @@ from schools.models import Policy
 from schools.policies import PolicyBook
 
 from .choices import MatterCategory, TaskStatus
-from .models import Decision, DecisionTransition, Evidence, Finding, Task, TaskProgress
+from .models import Decision, DecisionTransition, Evidence, Finding, ImplementationReport, Task, TaskProgress
 from .rules import RULES
 
 
@@ -134,7 +134,7 @@ def with_overdue(tasks: QuerySet[Task]) -> QuerySet[Task]:
 def decision_timeline(*, user: User) -> QuerySet[Decision]:
     """The decision page: proposal, communications, agenda items with votes, consultations, legal reviews,
     tasks with progress and evidence, in a number of queries independent of the number of rows."""
-    people = ("matter_type", "decided_by", "created_by", "deciding_item__meeting")
+    people = ("matter_type", "decided_by", "created_by", "deciding_item__meeting", "same_matter_as")
     return (
         decision_list(user=user)
         .select_related(*people)
@@ -156,6 +156,10 @@ def decision_timeline(*, user: User) -> QuerySet[Decision]:
             Prefetch("agenda_items__votes", queryset=Vote.objects.select_related("person").order_by("person__code")),
             "consultations__person",
             "legal_reviews",
+            Prefetch(
+                "implementation_reports",
+                queryset=ImplementationReport.objects.select_related("reporter", "item__meeting"),
+            ),
             Prefetch("transitions", queryset=DecisionTransition.objects.select_related("by")),
             Prefetch(
                 "tasks",

@@ -13,6 +13,11 @@ urlpatterns = [
     path("decisions/<int:pk>/consultations/new/", decisions.consultation_add, name="consultation_add"),
     path("decisions/<int:pk>/legal-reviews/new/", decisions.legal_review_add, name="legal_review_add"),
     path("decisions/<int:pk>/amend/", decisions.decision_amend, name="decision_amend"),
+    path(
+        "decisions/<int:pk>/implementation-reports/new/",
+        decisions.implementation_report_add,
+        name="implementation_report_add",
+    ),
     path("decisions/<int:pk>/close/", tasks.decision_close, name="decision_close"),
     path("decisions/<int:pk>/tasks/new/", tasks.task_create, name="task_create"),
     path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),

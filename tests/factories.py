@@ -215,3 +215,24 @@ class HeldMeetingFactory(MeetingFactory):
         for index, person in enumerate(obj.members):
             status = AttendanceStatus.PRESENT if index < present else AttendanceStatus.ABSENT
             AttendanceFactory(meeting=obj, person=person, status=status)
+
+
+# --- h2 ---
+class LegalReviewFactory(DjangoModelFactory):
+    class Meta:
+        model = "decisions.LegalReview"
+
+    decision = factory.SubFactory(DecisionFactory)
+    reviewer = "区教委法律顾问"
+    reviewed_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=2))
+    conclusion = "lawful"
+
+
+class ImplementationReportFactory(DjangoModelFactory):
+    class Meta:
+        model = "decisions.ImplementationReport"
+
+    decision = factory.SubFactory(DecisionFactory)
+    reported_on = factory.LazyFunction(timezone.localdate)
+    reporter = factory.SubFactory(PersonFactory)
+    summary = "决议已落实。"

@@ -25,6 +25,7 @@ from ..models import (
     DecisionTransition,
     Evidence,
     Finding,
+    ImplementationReport,
     LegalReview,
     MatterType,
     Task,
@@ -107,6 +108,15 @@ class LegalReviewSerializer(_Output):
         read_only_fields = fields
 
 
+class ImplementationReportSerializer(_Output):
+    reporter_name = serializers.CharField(source="reporter.name", read_only=True, label="报告人姓名")
+
+    class Meta:
+        model = ImplementationReport
+        fields = ["id", "reported_on", "reporter", "reporter_name", "item", "summary", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
 class DecisionSerializer(_Output):
     category_label = LabelField(source="get_category_display", label="事项类别名称")
     tier_label = LabelField(source="get_tier_display", label="决策层级名称")
@@ -117,6 +127,9 @@ class DecisionSerializer(_Output):
         choices=Outcome.choices, allow_blank=True, read_only=True, label="决策结果（未决定时为空）"
     )
     legal_reviews = LegalReviewSerializer(many=True, read_only=True, label="合法性审查")
+    implementation_reports = ImplementationReportSerializer(
+        many=True, read_only=True, label="执行情况报告（校长向党组织报告）"
+    )
     transitions = DecisionTransitionSerializer(many=True, read_only=True, label="状态变更记录")
 
     class Meta:
@@ -142,9 +155,12 @@ class DecisionSerializer(_Output):
             "deciding_item",
             "decided_by",
             "decided_on",
+            "is_emergency",
+            "same_matter_as",
             "closing_summary",
             "closed_on",
             "legal_reviews",
+            "implementation_reports",
             "transitions",
             "created_by",
             "created_at",
@@ -322,6 +338,11 @@ class DecisionWriteSerializer(serializers.Serializer):
         required=False,
         label="会前沟通",
     )
+    same_matter_as = _decision_field(
+        required=False,
+        allow_null=True,
+        help_text="同一事项分次决策时填写本校首次决策的事项；期限内（默认 90 天）的金额合并计算。",
+    )
 
     def validate(self, attrs):
         instance = self.context.get("instance")
@@ -354,8 +375,34 @@ class DecisionDecideInputSerializer(serializers.Serializer):
         "决定人", required=False, allow_null=True, help_text="小事自主决策必填：作出决定的责任领导。"
     )
     decided_on = serializers.DateField(
-        required=False, allow_null=True, label="决策日期", help_text="中事、小事必填；集体讨论事项取会议日期。"
+        required=False,
+        allow_null=True,
+        label="决策日期",
+        help_text="中事、小事和紧急情况临机决定必填；集体讨论事项取会议日期。",
     )
+    is_emergency = serializers.BooleanField(
+        required=False,
+        default=False,
+        label="紧急情况临机决定",
+        help_text="书记或校长个人临机决定（决定人、决策日期和理由必填），事后须在下一次党组织会议上通报。",
+    )
+    emergency_reason = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", label="临机决定理由"
+    )
+
+
+class ImplementationReportInputSerializer(serializers.Serializer):
+    reported_on = serializers.DateField(label="报告日期")
+    reporter = _person_field("报告人")
+    item = ScopedPrimaryKeyField(
+        model=AgendaItem,
+        scope=_items_in_scope,
+        required=False,
+        allow_null=True,
+        label="报告所在议题",
+        help_text="在党组织会议上报告的，填写该议题。",
+    )
+    summary = serializers.CharField(label="报告内容")
 
 
 class DecisionCloseInputSerializer(serializers.Serializer):

@@ -17,7 +17,7 @@ from meetings.models import AgendaItem, Communication
 from schools.models import Person
 
 from .. import selectors, services
-from ..models import Consultation, DecisionTransition, MatterType
+from ..models import Consultation, DecisionTransition, ImplementationReport, MatterType
 from .filters import ConsultationFilter, DecisionFilter, FindingFilter, MatterTypeFilter, TaskFilter
 from .serializers import (
     AmendmentSerializer,
@@ -32,6 +32,8 @@ from .serializers import (
     DecisionTransitionInputSerializer,
     DecisionWriteSerializer,
     FindingSerializer,
+    ImplementationReportInputSerializer,
+    ImplementationReportSerializer,
     LegalReviewSerializer,
     MatterTypeSerializer,
     RuleSerializer,
@@ -91,6 +93,7 @@ class DecisionViewSet(ActionMixin, ScopedWriteViewSet):
             Prefetch("communications", queryset=Communication.objects.only("pk")),
             Prefetch("agenda_items", queryset=AgendaItem.objects.only("pk")),
             "legal_reviews",
+            Prefetch("implementation_reports", queryset=ImplementationReport.objects.select_related("reporter")),
             Prefetch("transitions", queryset=DecisionTransition.objects.select_related("by")),
         )
 
@@ -140,6 +143,13 @@ class DecisionViewSet(ActionMixin, ScopedWriteViewSet):
         decision, data = self._action_input(request, DecisionLegalReviewInputSerializer)
         review = services.legal_review_add(user=request.user, decision=decision, **data)
         return Response(LegalReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+    @_action_schema(ImplementationReportInputSerializer, ImplementationReportSerializer, "登记执行情况报告", code=201)
+    @action(detail=True, methods=["post"], url_path="implementation-reports")
+    def implementation_reports(self, request, pk=None):
+        decision, data = self._action_input(request, ImplementationReportInputSerializer)
+        report = services.implementation_report_add(user=request.user, decision=decision, **data)
+        return Response(ImplementationReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
 
 # --- Consultations ----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from meetings.forms.communications import LeaderMultipleChoiceField, leaders_of
 from meetings.forms.meetings import CommunicationChoiceField
 from meetings.models import AgendaItem, Communication, Meeting
 from meetings.selectors import CONFIDENTIAL_TITLE, sees_confidential
+from schools.choices import MeetingBody
 from schools.models import Person, School
 
 from ..choices import DecisionStatus, MatterCategory, ReviewConclusion, Tier
@@ -23,6 +24,7 @@ __all__ = [
     "ConsultationForm",
     "DecideForm",
     "DecisionForm",
+    "ImplementationReportForm",
     "LegalReviewForm",
     "LinkItemForm",
     "TransitionForm",
@@ -61,6 +63,23 @@ class AmendmentForm(ActionForm, communication_forms.AmendmentForm):
     """更正 of a decided decision: the corrected content and why; the decision itself stays as it was."""
 
     id_prefix = "amend"
+
+
+class SameMatterChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Decision) -> str:
+        amount = f"，{obj.amount:,.2f} 元" if obj.amount is not None else ""
+        return f"{obj.created_at:%Y-%m-%d} {obj.title}（{obj.get_status_display()}{amount}）"
+
+
+def same_matter_choices(school_ids, decision: Decision | None) -> QuerySet[Decision]:
+    """Decisions a part of a split matter may point at: the school's first decisions of a matter (roots), not the
+    decision itself; 干部任免 matters (confidential, no amounts to split) are not offered."""
+    choices = Decision.objects.filter(school__in=school_ids, same_matter_as__isnull=True).exclude(
+        category=MatterCategory.PERSONNEL
+    )
+    if decision is not None:
+        choices = choices.exclude(pk=decision.pk)
+    return choices.order_by("-created_at", "-pk")
 
 
 class MatterTypeChoiceField(forms.ModelChoiceField):
@@ -136,6 +155,14 @@ class DecisionForm(forms.Form):
         help_text="书记校长就本事项的事先沟通记录。",
         error_messages={"invalid_choice": "所选沟通记录不在可选范围内。"},
     )
+    same_matter_as = SameMatterChoiceField(
+        label="同一事项（分次决策）",
+        queryset=Decision.objects.none(),
+        required=False,
+        empty_label="不是分次决策",
+        help_text="同一事项分次决策时选择首次决策的事项；期限内的金额合并计算，合计达到标准的按大额度资金集体决策。",
+        error_messages={"invalid_choice": "请选择本校首次决策的事项。"},
+    )
 
     def __init__(self, *args, user: User, decision: Decision | None = None, **kwargs):
         if decision is not None:
@@ -164,10 +191,12 @@ class DecisionForm(forms.Form):
                 # Several schools and none chosen yet: no list of every school's communications.
                 self.fields["school"].help_text = "会前沟通记录可在登记后“修改”时关联。"
                 self.fields["communications"].widget = forms.MultipleHiddenInput()
+                self.fields["same_matter_as"].widget = forms.HiddenInput()
         self.fields["responsible_leaders"].queryset = leaders_of(School.objects.filter(pk__in=school_ids))
         self.fields["communications"].queryset = Communication.objects.filter(school__in=school_ids).order_by(
             "-occurred_at", "-pk"
         )
+        self.fields["same_matter_as"].queryset = same_matter_choices(school_ids, decision)
 
     def _suggest_from_matter_type(self) -> None:
         """On an unbound form opened with ?matter_type=, pre-fill the category and tier the list suggests."""
@@ -195,6 +224,7 @@ def _initial_of(decision: Decision) -> dict:
     initial["matter_type"] = decision.matter_type_id
     initial["responsible_leaders"] = [person.pk for person in decision.responsible_leaders.all()]
     initial["communications"] = [communication.pk for communication in decision.communications.all()]
+    initial["same_matter_as"] = decision.same_matter_as_id
     return initial
 
 
@@ -278,17 +308,32 @@ class DecideForm(ActionForm):
         empty_label="请选择决定人",
         error_messages={"invalid_choice": "所选决定人不在可选范围内。"},
     )
+    is_emergency = forms.BooleanField(
+        label="紧急情况临机决定",
+        required=False,
+        help_text="紧急情况下由书记或校长个人临机决定时勾选，并填写决定人、日期和理由；事后须在下一次党组织会议上通报。",
+    )
+    emergency_reason = forms.CharField(
+        label="临机决定理由",
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": "临机决定理由不能超过 200 字。"},
+    )
 
     def __init__(self, *args, user: User, decision: Decision, **kwargs):
         super().__init__(*args, **kwargs)
         if decision.tier == Tier.COLLECTIVE:
-            del self.fields["decided_on"], self.fields["decided_by"]
             self.fields["item"].redact = _redacts(user, decision)
             self.fields["item"].queryset = (
                 AgendaItem.objects.filter(decisions=decision).select_related("meeting").order_by("meeting__date")
             )
+            self.fields["item"].required = False
+            for name in ("decided_on", "decided_by"):
+                self.fields[name].help_text = "仅紧急情况临机决定时填写；集体讨论决定的，日期取会议日期。"
+            self.fields["decided_by"].queryset = school_people(decision.school_id)
             return
-        del self.fields["item"]
+        del self.fields["item"], self.fields["is_emergency"], self.fields["emergency_reason"]
         if decision.tier == Tier.AUTONOMOUS:
             self.fields["decided_by"].queryset = school_people(decision.school_id)
         else:
@@ -343,3 +388,44 @@ class LegalReviewForm(ActionForm):
         error_messages={"required": "请选择审查结论。", "invalid_choice": "请选择有效的审查结论。"},
     )
     note = forms.CharField(label="审查意见", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ImplementationReportForm(ActionForm):
+    """执行情况报告: the principal reports the decision's implementation to the 党组织 (REPORT_BACK)."""
+
+    id_prefix = "report"
+
+    reported_on = forms.DateField(
+        label="报告日期",
+        widget=date_input(),
+        initial=timezone.localdate,
+        error_messages={"required": "请填写报告日期。", **DATE_ERRORS},
+    )
+    reporter = forms.ModelChoiceField(
+        label="报告人",
+        queryset=Person.objects.none(),
+        empty_label="请选择报告人",
+        error_messages={"required": "请选择报告人。", "invalid_choice": "所选报告人不在可选范围内。"},
+    )
+    item = AgendaItemChoiceField(
+        label="报告所在议题",
+        queryset=AgendaItem.objects.none(),
+        required=False,
+        empty_label="不关联议题",
+        help_text="在党组织会议上报告的，选择该议题。",
+        error_messages={"invalid_choice": "请选择本校党组织会议的议题。"},
+    )
+    summary = forms.CharField(
+        label="报告内容", widget=forms.Textarea(attrs={"rows": 3}), error_messages={"required": "请填写报告内容。"}
+    )
+
+    def __init__(self, *args, user: User, decision: Decision, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reporter"].queryset = school_people(decision.school_id)
+        field = self.fields["item"]
+        field.redact = _redacts(user, decision)
+        field.queryset = (
+            AgendaItem.objects.filter(meeting__school_id=decision.school_id, meeting__body=MeetingBody.PARTY_COMMITTEE)
+            .select_related("meeting")
+            .order_by("-meeting__date", "meeting_id", "order")
+        )

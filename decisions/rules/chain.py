@@ -3,17 +3,21 @@
 implementation that closes the loop (REPORT_BACK)."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import DateField, Exists, F, OuterRef
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from core.rules import WARNING, Context, Rule, register
 from meetings.choices import ItemResult
-from meetings.models import AgendaItem
+from meetings.models import AgendaItem, Meeting
 from meetings.roster import with_roster_counts
 from meetings.rules.common import item_breaches, items
 from meetings.rules.voting import StaffCongressQuorum
 from schools.choices import MeetingBody
 from schools.models import Policy
+from schools.selectors import policy_in_force
 
 from ..choices import SANZHONG_YIDA_CATEGORIES, DecisionStatus
 from ..models import Decision, ImplementationReport
@@ -83,21 +87,34 @@ class MeetingOrder(Rule):
 
 def congress_passes(*, pass_of_all: bool):
     """教代会 items that passed, quorate (⅔ of 代表) and by more than half of all 代表 (or of those present),
-    held on or before the day of the outer agenda item's meeting."""
+    linked to a decision that the outer agenda item is linked to too, and held on or before that decision's day
+    (or, while it is not decided, the outer item's meeting day)."""
     base = "expected" if pass_of_all else "present"
+    shared_decision = (
+        Decision.objects.filter(agenda_items=OuterRef(OuterRef("pk")))
+        .filter(agenda_items=OuterRef("pk"))
+        .annotate(day=Coalesce("decided_on", OuterRef(OuterRef("meeting__date")), output_field=DateField()))
+        .filter(day__gte=OuterRef("meeting__date"))
+    )
     return (
         with_roster_counts(
-            AgendaItem.objects.filter(
-                decisions__agenda_items=OuterRef("pk"),
-                meeting__body=MeetingBody.STAFF_CONGRESS,
-                result=ItemResult.PASSED,
-                meeting__date__lte=OuterRef("meeting__date"),
+            AgendaItem.objects.filter(meeting__body=MeetingBody.STAFF_CONGRESS, result=ItemResult.PASSED).filter(
+                Exists(shared_decision)
             ),
             "meeting",
         )
         .alias(present3=F("present") * 3, expected2=F("expected") * 2, for2=F("votes_for") * 2)
-        .filter(present3__gte=F("expected2"), for2__gt=F(base))
+        .filter(expected__gt=0, present3__gte=F("expected2"), for2__gt=F(base))
     )
+
+
+@dataclass(frozen=True)
+class CongressStep:
+    """What the decision page shows of the 教代会 step: whether it applies and whether it is satisfied."""
+
+    applies: bool
+    satisfied: bool
+    detail: str
 
 
 @register
@@ -118,6 +135,42 @@ class StaffCongress(Rule):
     parameters = ("staff_congress_pass_of_all",)
     remedy = "涉及教职工切身利益的事项请提交教代会讨论通过（三分之二以上代表出席），并将教代会议题关联到该事项。"
     quorum = StaffCongressQuorum
+
+    @classmethod
+    def passes(cls, *, expected: int, present: int, votes_for: int | None, pass_of_all: bool) -> bool:
+        """A 教代会 vote counts: ⅔ of 代表 present and 赞成 more than half of all 代表 (or of those present)."""
+        base = expected if pass_of_all else present
+        return cls.quorum.holds(expected=expected, present=present) and (votes_for or 0) * 2 > base
+
+    @classmethod
+    def step(cls, decision: Decision, agenda_items: list[AgendaItem]) -> CongressStep:
+        """The 教代会 step of one decision, from its (loaded) agenda items: one query for the 教代会 rosters."""
+        congress = [item for item in agenda_items if item.meeting.body == MeetingBody.STAFF_CONGRESS]
+        staff = any(
+            item.touches_staff_interests for item in agenda_items if item.meeting.body != MeetingBody.STAFF_CONGRESS
+        )
+        review = decision.matter_type is not None and decision.matter_type.staff_congress_review
+        if not (staff or review or congress):
+            return CongressStep(False, False, "")
+        day = decision.decided_on or timezone.localdate()
+        pass_of_all = policy_in_force(school=decision.school, on=day).staff_congress_pass_of_all
+        passed = [item for item in congress if item.result == ItemResult.PASSED and item.meeting.date <= day]
+        meetings = Meeting.objects.filter(pk__in={item.meeting_id for item in passed})
+        counts = {
+            pk: (expected, present)
+            for pk, expected, present in with_roster_counts(meetings).values_list("pk", "expected", "present")
+        }
+        for item in passed:
+            expected, present = counts[item.meeting_id]
+            if cls.passes(expected=expected, present=present, votes_for=item.votes_for, pass_of_all=pass_of_all):
+                return CongressStep(
+                    True,
+                    True,
+                    f"{item.meeting.date:%Y-%m-%d} 教代会通过（代表 {expected} 人，出席 {present} 人，"
+                    f"赞成 {item.votes_for} 票）。",
+                )
+        when = "决定之前或当天" if decision.decided_on else "决定前"
+        return CongressStep(True, False, f"尚无{when}经教代会依规通过（三分之二以上代表出席、赞成票过半数）的记录。")
 
     def check(self, ctx: Context):
         staff_items = (

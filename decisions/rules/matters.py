@@ -13,7 +13,8 @@ from core.rules import Context, Rule, register
 from meetings.choices import MeetingStatus
 from meetings.models import AgendaItem, Meeting
 from schools.choices import MeetingBody
-from schools.models import Policy
+from schools.models import Person, Policy, School
+from schools.selectors import pair_on
 
 from ..choices import SANZHONG_YIDA_CATEGORIES, DecisionStatus, MatterCategory, Outcome, ReviewConclusion, Tier
 from ..models import Decision, LegalReview
@@ -75,11 +76,25 @@ class AmountTier(Rule):
         """The amounts of one matter dated within `days` days up to `day`."""
         return sum((amount for on, amount in amounts if day - timedelta(days=days) <= on <= day), Decimal(0))
 
+    @staticmethod
+    def dated(queryset):
+        """Decisions with an amount, annotated with the day that dates it (decision day, else registration)
+        and the matter it belongs to (its `same_matter_as` root, else itself)."""
+        return queryset.filter(amount__isnull=False).annotate(
+            day=Coalesce("decided_on", TruncDate("created_at")), matter=Coalesce("same_matter_as", "pk")
+        )
+
+    @classmethod
+    def matter_amounts(cls, *, matter_id: int, exclude_pk: int | None = None) -> list[tuple[date, Decimal]]:
+        """(day, amount) of every decision of one matter: the root and the parts pointing at it."""
+        rows = cls.dated(Decision.objects.filter(Q(pk=matter_id) | Q(same_matter_as=matter_id)))
+        if exclude_pk is not None:
+            rows = rows.exclude(pk=exclude_pk)
+        return list(rows.values_list("day", "amount"))
+
     def check(self, ctx: Context):
-        rows = (
-            ctx.scope(Decision.objects.filter(amount__isnull=False))
-            .annotate(day=Coalesce("decided_on", TruncDate("created_at")), matter=Coalesce("same_matter_as", "pk"))
-            .values_list("pk", "school_id", "title", "amount", "category", "tier", "day", "matter")
+        rows = self.dated(ctx.scope(Decision.objects.all())).values_list(
+            "pk", "school_id", "title", "amount", "category", "tier", "day", "matter"
         )
         rows = list(rows)
         by_matter: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
@@ -126,8 +141,39 @@ class LegalReviewRule(Rule):
     remedy = "请在决策前完成合法性审查并登记审查结论；审查不合法的事项不得决策。"
 
     @staticmethod
+    def required(*, category: str, is_emergency: bool, policy: Policy) -> bool:
+        """Whether a decision of `category` needs a review: 三重一大, not exempt by policy, not an emergency."""
+        return (
+            category in SANZHONG_YIDA_CATEGORIES
+            and not is_emergency
+            and category not in (policy.legal_review_exempt_categories or [])
+        )
+
+    @staticmethod
+    def latest_conclusion(*, decision: Decision, on: date) -> str | None:
+        """The conclusion of the decision's latest review dated on or before `on` (None: no review)."""
+        return (
+            decision.legal_reviews.filter(reviewed_on__lte=on)
+            .order_by("-reviewed_on", "-pk")
+            .values_list("conclusion", flat=True)
+            .first()
+        )
+
+    @staticmethod
     def allows(*, latest_conclusion: str | None) -> bool:
         return latest_conclusion is not None and latest_conclusion != ReviewConclusion.UNLAWFUL
+
+    @classmethod
+    def refusal(cls, *, decision: Decision, on: date, is_emergency: bool, policy: Policy) -> str | None:
+        """Why `decision` may not be decided on `on` under this rule (None: it may)."""
+        if not cls.required(category=decision.category, is_emergency=is_emergency, policy=policy):
+            return None
+        latest = cls.latest_conclusion(decision=decision, on=on)
+        if cls.allows(latest_conclusion=latest):
+            return None
+        if latest is None:
+            return "三重一大事项决策前须经合法性审查，请先登记合法性审查。"
+        return "决策前最近一次合法性审查的结论为不合法，不得作出决策；请整改后重新审查。"
 
     def check(self, ctx: Context):
         decisions = (
@@ -156,6 +202,12 @@ class EmergencyDecision(Rule):
     article = "郑州十一中党委议事规则；绍兴一中章程 §22"
     quote = "遇紧急情况……可由书记或校长临机处置，事后及时向党委会报告。"
     remedy = "请在下一次党组织会议上通报该临机决定，并将通报议题关联到该事项。"
+
+    @staticmethod
+    def may_decide_alone(*, person: Person, school: School, on: date) -> bool:
+        """Only the school's secretary or principal in office that day decides alone in an emergency."""
+        pair = pair_on(school=school, on=on)
+        return any(leader is not None and leader.pk == person.pk for leader in (pair.secretary, pair.principal))
 
     def check(self, ctx: Context):
         next_meeting = Subquery(

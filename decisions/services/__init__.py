@@ -10,6 +10,7 @@ from .decisions import (
     decision_update,
     legal_review_add,
 )
+from .reports import implementation_report_add
 from .tasks import decision_close, evidence_upload, task_add_progress, task_complete, task_create
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "decision_transition",
     "decision_update",
     "evidence_upload",
+    "implementation_report_add",
     "legal_review_add",
     "task_add_progress",
     "task_complete",

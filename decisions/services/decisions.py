@@ -19,13 +19,15 @@ from schools.choices import MeetingBody
 from schools.models import Person, School
 from schools.selectors import policy_in_force
 
-from ..choices import SANZHONG_YIDA_CATEGORIES, DecisionStatus, Outcome, ReviewConclusion, Tier
-from ..classification import classify
+from ..choices import SANZHONG_YIDA_CATEGORIES, DecisionStatus, Outcome, Tier
+from ..classification import check_same_matter, classify
 from ..models import Consultation, Decision, LegalReview, MatterType
+from ..rules.matters import EmergencyDecision, LegalReviewRule
 from ._common import lock, record_transition, require_edit
 
 S = DecisionStatus
 EDITABLE = (S.DRAFT, S.COMMUNICATING, S.ON_AGENDA)
+EMERGENCY_REASON_MAX = 200  # the reason is kept in the transition's note (300 characters with the name)
 # Transitions a user asks for directly; deciding, implementing and closing have their own services.
 MANUAL_TRANSITIONS = {
     (S.DRAFT, S.COMMUNICATING): "开始书记校长沟通",
@@ -54,15 +56,25 @@ def decision_create(
     matter_type: MatterType | None = None,
     responsible_leaders: Iterable[Person] = (),
     communications: Iterable[Communication] = (),
+    same_matter_as: Decision | None = None,
 ) -> Decision:
-    """Create a proposal (拟议). A 事项清单 entry suggests the category and tier when they are not given."""
+    """Create a proposal (拟议). A 事项清单 entry suggests the category and tier when they are not given; a part
+    of a matter split across decisions names the matter's first decision (`same_matter_as`)."""
     require_edit(user, school)
     if matter_type is not None:
         category = category or matter_type.category
         tier = tier or matter_type.tier
     if not category or not tier:
         raise ValidationError({"category": "请选择事项类别和决策层级，或选择事项清单中的事项。"})
-    category, tier = classify(school=school, on=timezone.localdate(), category=category, tier=tier, amount=amount)
+    check_same_matter(school=school, decision=None, target=same_matter_as)
+    category, tier = classify(
+        school=school,
+        on=timezone.localdate(),
+        category=category,
+        tier=tier,
+        amount=amount,
+        same_matter_as=same_matter_as,
+    )
     decision = Decision(
         school=school,
         title=title.strip(),
@@ -71,6 +83,7 @@ def decision_create(
         tier=tier,
         amount=amount,
         matter_type=matter_type,
+        same_matter_as=same_matter_as,
         created_by=user,
     )
     decision.full_clean()
@@ -91,6 +104,8 @@ def decision_update(*, user: User, decision: Decision, **changes) -> Decision:
         raise RecordFinalisedError("决策事项已作出决定，不能修改；如需更正，请提交更正记录。")
     leaders = changes.pop("responsible_leaders", None)
     communications = changes.pop("communications", None)
+    if "same_matter_as" in changes:
+        check_same_matter(school=decision.school, decision=decision, target=changes["same_matter_as"])
     for field, value in changes.items():
         setattr(decision, field, value.strip() if isinstance(value, str) else value)
     decision.category, decision.tier = classify(
@@ -99,6 +114,8 @@ def decision_update(*, user: User, decision: Decision, **changes) -> Decision:
         category=decision.category,
         tier=decision.tier,
         amount=decision.amount,
+        decision=decision,
+        same_matter_as=decision.same_matter_as,
     )
     decision.full_clean()
     decision.save()
@@ -153,17 +170,12 @@ def decision_link_agenda_item(*, user: User, decision: Decision, item: AgendaIte
     return decision
 
 
-def _check_legal_review(decision: Decision, on: date) -> None:
-    if decision.category not in SANZHONG_YIDA_CATEGORIES:
-        return
-    exempt = policy_in_force(school=decision.school, on=on).legal_review_exempt_categories or []
-    if decision.category in exempt:
-        return
-    reviews = decision.legal_reviews.filter(reviewed_on__lte=on)
-    if not reviews.exists():
-        raise ValidationError("三重一大事项决策前须经合法性审查，请先登记合法性审查。")
-    if not reviews.exclude(conclusion=ReviewConclusion.UNLAWFUL).exists():
-        raise ValidationError("合法性审查结论为不合法，不得作出决策。")
+def _check_legal_review(decision: Decision, on: date, *, is_emergency: bool) -> None:
+    """LEGAL_REVIEW: the latest review dated on or before the decision day must exist and not be 不合法."""
+    policy = policy_in_force(school=decision.school, on=on)
+    refusal = LegalReviewRule.refusal(decision=decision, on=on, is_emergency=is_emergency, policy=policy)
+    if refusal:
+        raise ValidationError(refusal)
 
 
 def _decide_collectively(decision: Decision, item: AgendaItem | None) -> tuple[str, date]:
@@ -176,6 +188,23 @@ def _decide_collectively(decision: Decision, item: AgendaItem | None) -> tuple[s
     return item.result, item.meeting.date
 
 
+def _decide_in_emergency(
+    decision: Decision, decided_by: Person | None, decided_on: date | None, reason: str
+) -> tuple[str, date]:
+    """EMERGENCY_DECISION: the secretary or principal decided alone, on a date, for a recorded reason."""
+    if decided_on is None or decided_on > timezone.localdate():
+        raise ValidationError({"decided_on": "请填写临机决定的日期（不能晚于今天）。"})
+    if decided_by is None:
+        raise ValidationError({"decided_by": "紧急情况临机决定须登记作出决定的书记或校长。"})
+    if not EmergencyDecision.may_decide_alone(person=decided_by, school=decision.school, on=decided_on):
+        raise ValidationError({"decided_by": "紧急情况下只能由本校书记或校长临机决定。"})
+    if not reason:
+        raise ValidationError({"emergency_reason": "请填写紧急情况及临机决定的理由。"})
+    if len(reason) > EMERGENCY_REASON_MAX:
+        raise ValidationError({"emergency_reason": f"临机决定理由不能超过 {EMERGENCY_REASON_MAX} 字。"})
+    return Outcome.PASSED, decided_on
+
+
 @transaction.atomic
 def decision_decide(
     *,
@@ -184,14 +213,21 @@ def decision_decide(
     item: AgendaItem | None = None,
     decided_by: Person | None = None,
     decided_on: date | None = None,
+    is_emergency: bool = False,
+    emergency_reason: str = "",
 ) -> Decision:
     """已决策: collective matters from their agenda item's computed result; a 中事 after consultation;
-    a 小事 by the responsible leader."""
+    a 小事 by the responsible leader; in an emergency (`is_emergency`) the secretary or principal alone, for a
+    recorded reason, reported at the next 党组织会议 afterwards (EMERGENCY_DECISION)."""
     require_edit(user, decision.school)
     decision = lock(decision)
     if decision.status not in EDITABLE:
         raise RecordFinalisedError("该事项已作出决定。")
-    if decision.tier == Tier.COLLECTIVE:
+    reason = emergency_reason.strip()
+    if is_emergency:
+        outcome, on = _decide_in_emergency(decision, decided_by, decided_on, reason)
+        item = None
+    elif decision.tier == Tier.COLLECTIVE:
         outcome, on = _decide_collectively(decision, item)
     else:
         if decided_on is None or decided_on > timezone.localdate():
@@ -201,13 +237,17 @@ def decision_decide(
             raise ValidationError("中事须先征询意见并登记，再作决定。")
         if decision.tier == Tier.AUTONOMOUS and decided_by is None:
             raise ValidationError({"decided_by": "小事自主决策须登记决定人。"})
-    _check_legal_review(decision, on)
+    _check_legal_review(decision, on, is_emergency=is_emergency)
     previous = decision.status
     decision.status, decision.outcome, decision.decided_on = S.DECIDED, outcome, on
+    decision.is_emergency = is_emergency
     decision.deciding_item = item if decision.tier == Tier.COLLECTIVE else None
-    decision.decided_by = decided_by if decision.tier != Tier.COLLECTIVE else None
+    decision.decided_by = decided_by if is_emergency or decision.tier != Tier.COLLECTIVE else None
     decision.save()
-    record_transition(decision, user=user, from_status=previous, note=f"决策结果：{Outcome(outcome).label}")
+    note = f"决策结果：{Outcome(outcome).label}"
+    if is_emergency:
+        note = f"紧急情况临机决定（{decided_by.name}）：{reason}"
+    record_transition(decision, user=user, from_status=previous, note=note)
     recheck_school(decision.school_id)
     return decision
 

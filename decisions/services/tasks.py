@@ -15,6 +15,7 @@ from schools.models import Person
 
 from ..choices import DecisionStatus, Outcome, TaskStatus
 from ..models import Decision, Evidence, Task, TaskProgress
+from ..rules.chain import ReportBack
 from ._common import lock, record_transition, require_edit
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -87,7 +88,8 @@ def task_complete(*, user: User, task: Task, done_on: date) -> Task:
 
 @transaction.atomic
 def decision_close(*, user: User, decision: Decision, closing_summary: str, closed_on: date) -> Decision:
-    """已办结: every task done and the implementation reported back in a closing summary."""
+    """已办结: every task done, a 三重一大 decision's implementation reported to the 党组织 (REPORT_BACK) and a
+    closing summary."""
     require_edit(user, decision.school)
     decision = lock(decision)
     if decision.status != DecisionStatus.IMPLEMENTING:
@@ -95,6 +97,8 @@ def decision_close(*, user: User, decision: Decision, closing_summary: str, clos
     open_tasks = list(decision.tasks.exclude(status=TaskStatus.DONE).values_list("title", flat=True))
     if open_tasks:
         raise ValidationError(f"以下任务尚未完成：{'、'.join(open_tasks)}。")
+    if ReportBack.applies(decision.category) and not decision.implementation_reports.exists():
+        raise ValidationError("须先登记校长向党组织报告决议执行情况，再办结。")
     if not closing_summary.strip():
         raise ValidationError({"closing_summary": "请填写办结总结（落实情况报告）。"})
     if closed_on > timezone.localdate():

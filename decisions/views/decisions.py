@@ -36,13 +36,16 @@ from ..forms.decisions import (
     ConsultationForm,
     DecideForm,
     DecisionForm,
+    ImplementationReportForm,
     LegalReviewForm,
     LinkItemForm,
     TransitionForm,
 )
 from ..forms.tasks import CloseForm, TaskForm
 from ..models import Decision
+from ..rules.chain import StaffCongress
 from ..services.decisions import EDITABLE, MANUAL_TRANSITIONS
+from ..services.reports import REPORTABLE
 
 __all__ = [
     "consultation_add",
@@ -54,6 +57,7 @@ __all__ = [
     "decision_link_item",
     "decision_list",
     "decision_transition",
+    "implementation_report_add",
     "legal_review_add",
 ]
 
@@ -133,10 +137,12 @@ def _allowed(user: User, decision: Decision) -> dict[str, bool]:
         "edit": can_edit and undecided,
         "transition": can_edit and bool(transitions_of(decision)),
         "link_item": can_edit and decision.status != S.CLOSED,
-        "decide": can_edit and undecided and (decision.tier != Tier.COLLECTIVE or voted),
+        # A collective matter: once an item is voted, or (an emergency decision) once it is past the proposal.
+        "decide": can_edit and undecided and (decision.tier != Tier.COLLECTIVE or voted or decision.status != S.DRAFT),
         "consultation": can_edit and undecided and decision.tier == Tier.CONSULT,
         "legal_review": can_edit and undecided and decision.category in SANZHONG_YIDA_CATEGORIES,
         "task": can_edit and decision.status in (S.DECIDED, S.IMPLEMENTING) and decision.outcome == Outcome.PASSED,
+        "report": can_edit and decision.status in REPORTABLE and decision.outcome == Outcome.PASSED,
         "close": can_edit and decision.status == S.IMPLEMENTING and not decision.open_task_count,
         "amend": not undecided and can_finalise_school_records(user, decision.school),
     }
@@ -154,6 +160,7 @@ def decision_page(request: HttpRequest, pk: int, *, forms: dict | None = None, s
         "consultation": lambda: ConsultationForm(decision=decision),
         "legal_review": lambda: LegalReviewForm(),
         "task": lambda: TaskForm(decision=decision),
+        "report": lambda: ImplementationReportForm(user=user, decision=decision),
         "close": lambda: CloseForm(),
         "amend": lambda: AmendmentForm(),
     }
@@ -164,9 +171,11 @@ def decision_page(request: HttpRequest, pk: int, *, forms: dict | None = None, s
     titles = selectors.rule_titles()
     for finding in findings:
         finding.rule_title = titles.get(finding.rule, finding.rule)
+    agenda_items = _agenda_items(user, decision)
     context = {
         "decision": decision,
-        "agenda_items": _agenda_items(user, decision),
+        "agenda_items": agenda_items,
+        "congress_step": StaffCongress.step(decision, agenda_items),
         "findings": findings,
         "amendments": [amendment for group in amendments.values() for amendment in group],
         "allowed": allowed,
@@ -318,3 +327,14 @@ def decision_amend(request: HttpRequest, pk: int) -> HttpResponse:
         return AmendmentForm(request.POST)
 
     return _action(request, pk, "amend", form, services.decision_amend, "更正记录已保存，显示在原记录旁。")
+
+
+@login_required
+@require_POST
+def implementation_report_add(request: HttpRequest, pk: int) -> HttpResponse:
+    def form(decision):
+        return ImplementationReportForm(request.POST, user=request.user, decision=decision)
+
+    return _action(
+        request, pk, "report", form, services.implementation_report_add, "已登记校长向党组织报告决议执行情况。"
+    )

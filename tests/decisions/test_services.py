@@ -414,6 +414,11 @@ class TestRefusals:
         with pytest.raises(ValidationError, match="以下任务尚未完成：组织验收"):
             services.decision_close(user=clerk_a, decision=decision, closing_summary="已完成。", closed_on=TODAY())
         services.task_complete(user=clerk_a, task=open_task, done_on=TODAY())
+        with pytest.raises(ValidationError, match="须先登记校长向党组织报告决议执行情况"):
+            services.decision_close(user=clerk_a, decision=decision, closing_summary="已完成。", closed_on=TODAY())
+        services.implementation_report_add(
+            user=clerk_a, decision=decision, reported_on=TODAY(), reporter=PersonFactory(), summary="已落实。"
+        )
         with pytest.raises(ValidationError) as error:
             services.decision_close(user=clerk_a, decision=decision, closing_summary="  ", closed_on=TODAY())
         assert "closing_summary" in error.value.message_dict
@@ -477,6 +482,9 @@ def test_the_whole_lifecycle_of_a_sanzhong_yida_matter(
     task.refresh_from_db()
     assert task.status == TaskStatus.IN_PROGRESS
     services.task_complete(user=principal_a, task=task, done_on=TODAY())
+    services.implementation_report_add(
+        user=principal_a, decision=decision, reported_on=TODAY(), reporter=pair_a.principal, summary="招标完成。"
+    )
 
     decision = services.decision_close(
         user=principal_a, decision=decision, closing_summary="校长向党委会报告：招标完成，已开工。", closed_on=TODAY()

@@ -443,6 +443,13 @@ def test_task_progress_completion_and_closing_through_the_pages(school_a, pair_a
     )
     progress = client.post(reverse("task_add_progress", args=[task.pk]), {"noted_on": TODAY(), "text": "已发布公告。"})
     done = client.post(reverse("task_complete", args=[task.pk]), {"done_on": TODAY()})
+    no_report = client.post(
+        reverse("decision_close", args=[decision.pk]), {"closing_summary": "已完成。", "closed_on": TODAY()}
+    )
+    reported = client.post(
+        reverse("implementation_report_add", args=[decision.pk]),
+        {"reported_on": TODAY(), "reporter": pair_a.principal.pk, "summary": "招标完成，已完工。"},
+    )
     no_summary = client.post(
         reverse("decision_close", args=[decision.pk]), {"closing_summary": "", "closed_on": TODAY()}
     )
@@ -455,6 +462,9 @@ def test_task_progress_completion_and_closing_through_the_pages(school_a, pair_a
     assert early_close.status_code == 400
     assert "以下任务尚未完成：完成招标" in early_close.content.decode()
     assert (progress.status_code, done.status_code) == (302, 302)
+    assert no_report.status_code == 400
+    assert "须先登记校长向党组织报告决议执行情况" in no_report.content.decode()
+    assert reported.status_code == 302
     assert no_summary.status_code == 400
     assert "请填写办结总结" in no_summary.content.decode()
     assert closed.status_code == 302

@@ -8,7 +8,7 @@ from meetings.models import Communication
 from meetings.services import communication_confirm, communication_create, communication_update
 from schools.models import School
 
-from .base import Demo, Pair, month_label, month_start, school_day, workday_before
+from .base import Demo, Pair, month_label, month_start, school_day, workday, workday_before
 from .texts import DAILY_TOPICS, EMERGENCIES, OTHER_TALKS, TALK_TOPICS
 
 Category = CommunicationCategory
@@ -70,7 +70,7 @@ def plan_talks(demo: Demo, schools: list[School]) -> None:
         others = dict(zip(rng.sample(range(-11, -1), 2), rng.sample(OTHER_TALKS, 2), strict=True))
         for offset in range(first_offset, 1):
             start = month_start(demo.today, offset)
-            day = workday_before(start + timedelta(days=rng.randint(3, 24)))
+            day = workday(start + timedelta(days=rng.randint(3, 24)))
             pair = demo.pair(school, day)
             if pair is None or not demo.is_past(day):
                 continue

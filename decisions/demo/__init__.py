@@ -1,8 +1,10 @@
 """A believable year of governance records for the demo district, loaded by `seed_demo` after the schools.
 
-Every school with a two-person pair holds its monthly 一对一深度对话 (a few months are missing); five schools
-hold their 校长办公会 and 党组织会议 with attendance, agenda items, votes, minutes and signatures, and carry
-their 三重一大 matters from the pair's talk to closing; 中事 and 小事 are decided after consultation or by one
+Every school with a two-person pair holds its weekly 日常沟通 and monthly 一对一深度对话 (a few are missing);
+five schools hold their 校长办公会 and 党组织会议 every month, with the notice sent the day before, attendance,
+agenda items with their 分管领导, 酝酿 of 干部任免 items, votes (the principal's decision at a 校长办公会),
+minutes signed within two working days, and carry their 三重一大 matters from the pair's talk to the principal's
+report on implementation and closing; 中事 and 小事 are decided after consultation or by one
 leader; tasks are supervised until done. Dates are relative to `today`, over the last twelve months.
 
 Routine rows are planned in memory and written in bulk with their history (`ledger`); the steps that make a

@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from core.models import Role, User
+from core.workdays import CalendarNotCovered, add_working_days, is_working_day
 from schools.choices import PRINCIPAL_POSTS, SECRETARY_POSTS
 from schools.models import Appointment, CommitteeMembership, Person, School
 
@@ -41,18 +42,36 @@ def month_start(today: date, offset: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def school_day(day: date) -> bool:
+    """A weekday that is a working day on China's official calendar (a weekday outside it: Monday to Friday)."""
+    if day.weekday() >= 5:
+        return False
+    try:
+        return is_working_day(day)
+    except CalendarNotCovered:
+        return True
+
+
 def workday(day: date) -> date:
-    """The day itself, or the next Monday when it falls on a weekend."""
-    while day.weekday() >= 5:
+    """The day itself, or the next weekday that is not a public holiday."""
+    while not school_day(day):
         day += ONE_DAY
     return day
 
 
 def workday_before(day: date) -> date:
-    """The day itself, or the Friday before when it falls on a weekend."""
-    while day.weekday() >= 5:
+    """The day itself, or the last weekday before it that is not a public holiday."""
+    while not school_day(day):
         day -= ONE_DAY
     return day
+
+
+def working_days_after(day: date, count: int) -> date:
+    """The `count`-th working day after `day` on the official calendar (calendar days where it is not covered)."""
+    try:
+        return add_working_days(day, count)
+    except CalendarNotCovered:
+        return day + timedelta(days=count)
 
 
 def month_label(day: date) -> str:

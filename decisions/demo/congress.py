@@ -33,8 +33,9 @@ def seat_staff_congress(school: School, rng: random.Random) -> None:
         )
 
 
-def plan_staff_congress(year, matter: Matter, talk: Communication, day: date, pair: Pair) -> None:
-    """The 教代会 reviews a matter touching the staff's vital interests before the party meeting decides it."""
+def plan_staff_congress(year, matter: Matter, talk: Communication, day: date, pair: Pair, *, link: bool = True):
+    """The 教代会 reviews a matter touching the staff's vital interests before the party meeting decides it; its
+    item joins the matter's chain unless `link` is False (a story links it later)."""
     demo = year.demo
     congress = Session(
         demo,
@@ -49,5 +50,7 @@ def plan_staff_congress(year, matter: Matter, talk: Communication, day: date, pa
     item = congress.add(
         f"审议《{matter.obj.title}》", matter.obj.category, proposer=pair.principal, talks=[talk], staff=True, abstain=1
     )
-    matter.on_agenda(item, demo.moment(day, 18))
+    if link:
+        matter.on_agenda(item, demo.moment(day, 18))
     congress.finish(pair.secretary_user, sign_after=2)
+    return item

@@ -5,18 +5,20 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from decisions.choices import ReviewConclusion, Tier
-from meetings.choices import MatterCategory
-from schools.choices import PRINCIPAL_POSTS, MeetingBody
+from meetings.choices import ItemResult, MatterCategory, PrincipalDecision
+from schools.choices import PRINCIPAL_POSTS, SECRETARY_POSTS, MeetingBody, PartyOrgType
 from schools.models import Appointment, School
 
-from .base import Demo, month_start, workday
+from .base import Demo, Pair, month_start, workday, working_days_after
 from .matters import Matter
 from .sessions import Session
-from .texts import CONSULT_MATTERS, OPINIONS, SMALL_MATTERS, URGENT_REPAIR
+from .texts import CONSULT_MATTERS, EMERGENCY_DECISION, OPINIONS, SMALL_MATTERS, URGENT_REPAIR
 
 CONSULT_MONTHS = (-10, -7, -4, -2)
 SMALL_MONTHS = (-9, -6, -3, -1)
 VACANCY_TYPO_CANDIDATES = ("HD018", "HD023", "HD025", "HD027", "HD033")
+DUAL_POST_TYPO_CANDIDATES = ("HD012", "HD029", "HD031", "HD038", "HD009")
+HALF_PRESENT = "（暑期临时会议）"
 
 
 def minor_decisions(year) -> None:
@@ -134,3 +136,85 @@ def mistyped_vacancy(demo: Demo, schools: dict[str, School]) -> None:
         demo.check(appointment.school, check_day + timedelta(days=1), 1, "PAIR_VACANCY")
 
     demo.story(demo.moment(check_day - timedelta(days=2), 11), story)
+
+
+def emergency_decision(year, day: date, pair: Pair) -> Matter | None:
+    """A decision the principal took alone in an emergency (临机决定), to be reported at the next party meeting."""
+    demo, school = year.demo, year.school
+    day = workday(day)
+    if not demo.is_past(day + timedelta(days=1)):
+        return None
+    matter = Matter(
+        demo,
+        school=school,
+        title=EMERGENCY_DECISION.title,
+        category=MatterCategory.MAJOR_DECISION,
+        tier=Tier.COLLECTIVE,
+        by=pair.principal_user,
+        at=demo.moment(day, 7, 20),
+        description=EMERGENCY_DECISION.description,
+        leaders=[pair.principal],
+    )
+    matter.obj.is_emergency = True
+    matter.decide(demo.moment(day, 7, 30))
+    matter.obj.decided_by = pair.principal
+    return matter
+
+
+def half_present_meeting(year, offset: int) -> Session | None:
+    """A lawful 校长办公会 held with exactly half of its members (半数以上 includes half): a summer-holiday
+    meeting where the principal decides after hearing the views of those present; it raises no finding."""
+    demo, school = year.demo, year.school
+    day = workday(month_start(demo.today, offset) + timedelta(days=24))
+    pair = demo.pair(school, day)
+    members = demo.members(school, MeetingBody.PRINCIPAL_OFFICE, day) if pair else []
+    if not demo.is_past(working_days_after(day, 2)) or len(members) % 2:
+        return None
+    deputies = year.staff(MeetingBody.PRINCIPAL_OFFICE, day, pair)
+    present = {pair.principal.pk, *(p.pk for p in deputies[: len(members) // 2 - 1])}
+    office = Session(
+        demo,
+        school=school,
+        body=MeetingBody.PRINCIPAL_OFFICE,
+        day=day,
+        number=year.number(MeetingBody.PRINCIPAL_OFFICE, day),
+        chair=pair.principal,
+        clerk=year.clerk(pair),
+        kind=HALF_PRESENT,
+        away=[p for p in members if p.pk not in present],
+    )
+    title = "暑期校舍维修进度和开学准备工作安排"
+    item = office.add(title, MatterCategory.GENERAL, proposer=deputies[0], lead=deputies[0])
+    item.views_heard = "到会班子成员逐一发表意见，同意按维修进度倒排开学准备工作；请假成员会前已书面提出意见。"
+    item.principal_decision, item.result = PrincipalDecision.AGREE, ItemResult.PASSED
+    office.finish(pair.principal_user)
+    return office
+
+
+def mistyped_dual_post(demo: Demo, schools: dict[str, School]) -> None:
+    """At a 党委 school the principal's appointment was entered under the secretary's name: one person in both
+    posts (DUAL_POSTS); the district checks the appointment papers and corrects the person."""
+    check_day = workday(month_start(demo.today, -6) + timedelta(days=15))
+    for code in DUAL_POST_TYPO_CANDIDATES:
+        school = schools[code]
+        pair = demo.pair(school, check_day - timedelta(days=3))
+        if school.party_org_type == PartyOrgType.COMMITTEE and pair is not None:
+            principal = Appointment.objects.filter(
+                school=school, post__in=PRINCIPAL_POSTS, person=pair.principal, end__isnull=True
+            ).first()
+            if principal is not None and demo.holder(school, SECRETARY_POSTS, demo.today) == pair.secretary:
+                break
+    else:
+        return
+
+    def story() -> None:
+        with demo.at(check_day - timedelta(days=1), 16):
+            principal.person, principal._change_reason = pair.secretary, "人事信息维护时误选任职人员"
+            principal.save()
+        demo.check(school, check_day, 1, "DUAL_POSTS")
+        with demo.at(check_day, 10):
+            principal.person, principal._change_reason = pair.principal, "核对任免文件，更正任职人员"
+            principal.save()
+        demo.check(school, check_day + timedelta(days=1), 1, "DUAL_POSTS")
+
+    demo.story(demo.moment(check_day - timedelta(days=1), 16), story)

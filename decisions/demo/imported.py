@@ -25,11 +25,11 @@ from meetings.choices import (
 from meetings.models import Attendance, Recusal, Vote
 from schools.choices import MeetingBody
 
-from .base import Demo, month_start, workday, workday_before
+from .base import Demo, month_start, workday, workday_before, working_days_after
 from .matters import Matter
 from .sessions import Session
 from .talks import plan_talk
-from .texts import MATTERS, OFFICE_ITEMS
+from .texts import MATTERS, OFFICE_ITEMS, PARTY_ITEMS
 
 IMPORT_OFFSET = -11
 CODES = (
@@ -41,6 +41,8 @@ CODES = (
     "LEGAL_REVIEW",
     "MINUTES_LATE",
     "AMOUNT_TIER",
+    "AGENDA_NOTICE",
+    "MEETING_FREQUENCY",
 )
 CORRECTED = "核对纸质台账原件，更正导入错误"
 
@@ -75,8 +77,8 @@ def import_ledger(demo: Demo, year, *, corrected: bool) -> None:
         "书记、校长就人选条件和推荐程序达成一致。",
     )
 
-    # 校长办公会: at 玉泉小学 only the pair came (假期), yet both items were recorded as passed; at 人大附中 the
-    # import swapped the 赞成 and 弃权 columns of the second item.
+    # 校长办公会: at 玉泉小学 only the pair came (假期), yet the principal decided both items; at 人大附中 the
+    # import typed the meeting's date a month early (a month without a 校长办公会, minutes and notice late).
     office = Session(
         demo,
         school=school,
@@ -89,16 +91,15 @@ def import_ledger(demo: Demo, year, *, corrected: bool) -> None:
         away=() if corrected else office_staff,
     )
     proposal = office.add(f"{text.title}（研究提出）", category, proposer=pair.principal, talks=[talk])
-    routine = office.add(
-        OFFICE_ITEMS[rng.randrange(len(OFFICE_ITEMS))], MatterCategory.GENERAL, proposer=office_staff[0]
-    )
+    office.add(OFFICE_ITEMS[rng.randrange(len(OFFICE_ITEMS))], MatterCategory.GENERAL, proposer=office_staff[0])
     if corrected:
-        routine.votes_for, routine.votes_abstain = 1, len(office.present) - 1
+        office.meeting.date = office_day - timedelta(days=28)
 
     # 党组织会议: at 人大附中 the import missed page two of the sign-in sheet (four members shown absent) and the
-    # signature page; at 玉泉小学 two members were on leave, the matter fell short of a majority of the 应到
-    # members, the 干部任免 item of two thirds present, and the minutes were signed 16 days late. Both ledgers
-    # list the vote of a member who had declared a conflict.
+    # signature page, and swapped the 赞成 and 弃权 columns of the routine item; at 玉泉小学 two members were on
+    # leave, the matter fell short of a majority of the 应到 members, the 干部任免 item of two thirds present,
+    # and the minutes were signed 16 working days late. Both ledgers list the vote of a member who had declared
+    # a conflict.
     missed = party_staff[:4] if corrected else party_staff[:2]
     recused = party_staff[-1]
     party = Session(
@@ -117,6 +118,8 @@ def import_ledger(demo: Demo, year, *, corrected: bool) -> None:
     party.add(personnel.title, MatterCategory.PERSONNEL, proposer=pair.secretary, talks=[personnel_talk])
     honours = party.add("审议年度评优评先推荐名单", MatterCategory.GENERAL, proposer=pair.secretary)
     ledger.add(Recusal(item=honours, person=recused, reason="本人列入推荐名单"), imported, importer)
+    routine_title = PARTY_ITEMS[rng.randrange(len(PARTY_ITEMS))]
+    party_routine = party.add(routine_title, MatterCategory.GENERAL, proposer=pair.secretary)
     for item in (*office.items, *party.items):
         item.result = ItemResult.PASSED  # as the ledger records it
     if corrected:  # the members shown absent voted as well
@@ -124,6 +127,7 @@ def import_ledger(demo: Demo, year, *, corrected: bool) -> None:
             item.votes_for += len(missed) - 1
             for person in missed[1:]:
                 ledger.add(Vote(item=item, person=person, choice=VoteChoice.FOR), imported, importer)
+        party_routine.votes_for, party_routine.votes_abstain = 1, party_routine.votes_for - 1
     office.finish(pair.principal_user, sign_after=2)
     party.finish(None if corrected else pair.secretary_user, sign_after=16)
 
@@ -166,13 +170,13 @@ def import_ledger(demo: Demo, year, *, corrected: bool) -> None:
         demo.check(school, imported.date() + timedelta(days=1), 1, *CODES)
         if corrected:
             with demo.at(imported.date() + timedelta(days=2), 15):
-                _correct(demo, party, missed[1:], honours, recused, routine, main, decided, small, pair)
+                _correct(demo, office, party, missed[1:], honours, recused, party_routine, main, decided, small, pair)
             demo.check(school, imported.date() + timedelta(days=3), 1, *CODES)
 
     demo.story(imported + timedelta(hours=15), story)
 
 
-def _correct(demo, party, missed, honours, recused, routine, main, decided, small, pair) -> None:
+def _correct(demo, office, party, missed, honours, recused, routine, main, decided, small, pair) -> None:
     """The district checks the rows against the paper ledger and corrects the import errors."""
     for attendance in Attendance.objects.filter(meeting=party.meeting, person__in=missed):
         attendance.status, attendance._change_reason = AttendanceStatus.PRESENT, CORRECTED
@@ -185,9 +189,12 @@ def _correct(demo, party, missed, honours, recused, routine, main, decided, smal
     routine.votes_for, routine.votes_abstain = routine.votes_abstain, routine.votes_for
     routine._change_reason = CORRECTED
     routine.save()
+    office.meeting.date, office.meeting._change_reason = office.day, CORRECTED
+    office.meeting.save(update_fields=["date", "updated_at"])
     meeting = party.meeting
     meeting.status, meeting.finalised_by = MeetingStatus.FINALISED, pair.secretary_user
-    meeting.finalised_at, meeting._change_reason = demo.moment(meeting.date + timedelta(days=3), 17), CORRECTED
+    meeting.finalised_at = demo.moment(working_days_after(meeting.date, 2), 17)
+    meeting._change_reason = CORRECTED
     meeting.save()
     LegalReview.objects.create(
         decision=main.obj,

@@ -20,11 +20,12 @@ from decisions.models import (
     Consultation,
     Decision,
     DecisionTransition,
+    ImplementationReport,
     LegalReview,
     Task,
     TaskProgress,
 )
-from meetings.models import AgendaItem, Attendance, Communication, Meeting, Recusal, Vote
+from meetings.models import AgendaItem, Attendance, Communication, Deliberation, Meeting, Recusal, Vote
 
 REASON = "seed_demo"
 ORDER = (
@@ -34,12 +35,14 @@ ORDER = (
     AgendaItem,
     Vote,
     Recusal,
+    Deliberation,
     Decision,
     DecisionTransition,
     LegalReview,
     Consultation,
     Task,
     TaskProgress,
+    ImplementationReport,
 )
 BATCH = 400
 

@@ -6,9 +6,17 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from core.models import User
-from decisions.choices import DecisionStatus, Outcome, ReviewConclusion, TaskStatus, Tier
+from decisions.choices import SANZHONG_YIDA_CATEGORIES, DecisionStatus, Outcome, ReviewConclusion, TaskStatus, Tier
 from decisions.classification import classify
-from decisions.models import Consultation, Decision, DecisionTransition, LegalReview, Task, TaskProgress
+from decisions.models import (
+    Consultation,
+    Decision,
+    DecisionTransition,
+    ImplementationReport,
+    LegalReview,
+    Task,
+    TaskProgress,
+)
 from meetings.models import AgendaItem, Communication
 from schools.choices import MeetingBody
 from schools.models import Person, School
@@ -165,7 +173,48 @@ class Matter:
         task.status, task.done_on = TaskStatus.DONE, done
         return done
 
+    def report(self, on: date, by: User, at: datetime | None = None) -> ImplementationReport | None:
+        """The principal's report on the implementation to the 党组织, recorded on `on` (or at `at`)."""
+        pair = self.demo.pair(self.obj.school, on)
+        if pair is None:
+            return None
+        report = ImplementationReport(
+            decision=self.obj,
+            reported_on=on,
+            reporter=pair.principal,
+            summary=f"校长向党组织报告“{self.obj.title}”的执行情况：各项任务已按期完成，经费使用和验收材料齐全。",
+        )
+        return self.demo.ledger.add(report, at or self.demo.moment(on, 15), by)
+
     def close(self, on: date, by: User) -> None:
+        """已办结; a 三重一大 matter after the principal's report on its implementation (REPORT_BACK), unless a
+        twist leaves it out (`no_report`: open) or has it recorded after the check flagged it (`report_late`)."""
+        sanzhong = self.obj.category in SANZHONG_YIDA_CATEGORIES
+        if sanzhong and not self.twist & {"no_report", "report_late"}:
+            self.report(on - timedelta(days=1), by)
         self.obj.closing_summary = f"“{self.obj.title}”各项任务已全部完成，校长已向党组织会议报告落实情况。"
         self.obj.closed_on = on
         self.move(S.CLOSED, "办结", self.demo.moment(on, 16), by)
+        if sanzhong and "report_late" in self.twist:
+            self._report_late(on, by)
+
+    def _report_late(self, closed_on: date, by: User) -> None:
+        """Closed before the report was recorded: the check flags it that night, the report is recorded later."""
+        recorded = closed_on + timedelta(days=2)
+        if not self.demo.is_past(recorded + timedelta(days=1)):
+            return
+        school, demo = self.obj.school, self.demo
+        pair = demo.pair(school, recorded)
+
+        def story() -> None:
+            demo.check(school, closed_on, 22, "REPORT_BACK")
+            with demo.at(recorded, 10):
+                ImplementationReport.objects.create(
+                    decision=self.obj,
+                    reported_on=closed_on - timedelta(days=1),
+                    reporter=pair.principal,
+                    summary=f"（补录）校长已于办结前一日向党组织报告“{self.obj.title}”的执行情况，各项任务均已完成。",
+                )
+            demo.check(school, recorded + timedelta(days=1), 1, "REPORT_BACK")
+
+        demo.story(demo.moment(closed_on, 22), story)

@@ -15,12 +15,12 @@ from meetings.choices import (
     PrincipalDecision,
     VoteChoice,
 )
-from meetings.models import AgendaItem, Attendance, Communication, Meeting, Vote
+from meetings.models import AgendaItem, Attendance, Communication, Deliberation, Meeting, Vote
 from meetings.rules.voting import voted_result
-from schools.choices import MeetingBody, PartyOrgType
+from schools.choices import QUORUM_BODIES, MeetingBody, PartyOrgType
 from schools.models import Person, Policy, School
 
-from .base import Demo
+from .base import Demo, workday_before, working_days_after
 from .texts import LEAVE_REASONS
 
 PARTY_MEETING = {
@@ -55,8 +55,13 @@ class Session:
         away: Iterable[Person] | None = None,
         away_status: str = AttendanceStatus.LEAVE,
         created: datetime | None = None,
+        notice: datetime | None | bool = True,
     ):
+        """`notice`: when the agenda and papers were sent (by default the afternoon of the working day before;
+        None: not registered)."""
         self.demo, self.body, self.day, self.clerk, self.chair = demo, body, day, clerk, chair
+        if notice is True:
+            notice = demo.moment(workday_before(day - timedelta(days=1)), 16) if body in QUORUM_BODIES else None
         self.meeting = demo.ledger.add(
             Meeting(
                 school=school,
@@ -66,6 +71,7 @@ class Session:
                 start_time=time(8, 30) if body == MeetingBody.PRINCIPAL_OFFICE else time(14),
                 place=demo.rng.choice(PLACES),
                 chair=chair,
+                notice_sent_at=notice,
                 status=MeetingStatus.HELD,
                 created_by=clerk,
             ),
@@ -106,8 +112,13 @@ class Session:
         spoke_last: bool = True,
         abstain: int = 0,
         by: User | None = None,
+        lead: Person | None = None,
+        lead_even_if_away: bool = False,
+        deliberated: bool = True,
     ) -> AgendaItem:
-        """An agenda item, voted at the meeting: per member in a party meeting, as totals elsewhere."""
+        """An agenda item, voted at the meeting: per member in a party meeting, as totals elsewhere. `lead` is the
+        分管领导, recorded when present (or `lead_even_if_away`); a 干部任免 item at a party meeting was 酝酿 among
+        the committee members a week before unless `deliberated` is False."""
         ledger, order = self.demo.ledger, len(self.items) + 1
         item = ledger.add(
             AgendaItem(
@@ -119,11 +130,14 @@ class Session:
                 touches_staff_interests=staff,
                 is_confidential=category == MatterCategory.PERSONNEL,
                 gate_override_reason=override,
+                lead_member=lead if lead is not None and (lead_even_if_away or lead in self.present) else None,
             ),
             self.demo.moment(self.day - timedelta(days=2), 10, order),
             by or self.clerk,
         )
         ledger.link(item, "pre_communications", talks)
+        if deliberated and category == MatterCategory.PERSONNEL and self.body == MeetingBody.PARTY_COMMITTEE:
+            self.deliberate(item, workday_before(self.day - timedelta(days=7)))
         abstaining = [p.pk for p in self.present if p.pk != self.chair.pk][:abstain]
         votes = (len(self.present) - len(abstaining), 0, len(abstaining))
         if self.body == MeetingBody.PARTY_COMMITTEE:
@@ -152,9 +166,25 @@ class Session:
         self.items.append(item)
         return item
 
+    def deliberate(self, item: AgendaItem, on: date, at: datetime | None = None) -> Deliberation:
+        """酝酿 of a 干部任免 item within the committee, recorded by the clerk that day (or at `at`)."""
+        members = self.demo.members(self.meeting.school, MeetingBody.PARTY_COMMITTEE, on)
+        deliberation = self.demo.ledger.add(
+            Deliberation(
+                item=item,
+                held_on=on,
+                circle="党组织班子成员",
+                note="书记主持，逐一听取班子成员对人选条件和推荐程序的意见，均表示同意提交会议讨论决定。",
+            ),
+            at or self.demo.moment(self.day - timedelta(days=2), 10, 30),
+            self.clerk,
+        )
+        self.demo.ledger.link(deliberation, "participants", members)
+        return deliberation
+
     def finish(self, signer: User | None, *, sign_after: int | None = None) -> Meeting:
-        """Minutes the next day; signed `sign_after` days after the meeting (1-4 by default) when `signer` is
-        given and that day is past, else the meeting stays 已召开 (a story may sign it later)."""
+        """Minutes the next day; signed `sign_after` working days after the meeting (1 or 2 by default) when
+        `signer` is given and that day is past, else the meeting stays 已召开 (a story may sign it later)."""
         chair, away = self.chair.name, self.expected - len(self.present)
         self.meeting.minutes = (
             f"会议由{chair}主持，应到{self.expected}人，实到{len(self.present)}人"
@@ -165,7 +195,7 @@ class Session:
         )
         for item in self.items:
             item.minutes = item_minutes(item)
-        signed = self.day + timedelta(days=sign_after if sign_after is not None else self.demo.rng.randint(1, 4))
+        signed = working_days_after(self.day, sign_after if sign_after is not None else self.demo.rng.randint(1, 2))
         if signer is not None and self.demo.is_past(signed):
             self.meeting.status = MeetingStatus.FINALISED
             self.meeting.finalised_by, self.meeting.finalised_at = signer, self.demo.moment(signed, 17, 30)

@@ -5,34 +5,38 @@ Each story runs after the routine rows are written, with the clock set to each s
 once the record is right. The final check of `seed_demo` then resolves the finding.
 """
 
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 
+from decisions.models import ImplementationReport
 from decisions.services import decision_close, decision_link_agenda_item, task_add_progress, task_complete
-from meetings.choices import AttendanceKind, AttendanceStatus
-from meetings.models import AgendaItem, Communication
+from meetings.choices import CommunicationCategory, CommunicationOutcome, CommunicationTiming
+from meetings.models import AgendaItem, Communication, Deliberation
 from meetings.services import (
-    agenda_item_create,
     agenda_item_defer,
     agenda_item_record_votes,
     agenda_item_update,
     communication_confirm,
-    meeting_create,
+    communication_create,
     meeting_finalise,
-    meeting_mark_held,
-    meeting_record_attendance,
     meeting_set_minutes,
+    meeting_update,
 )
 from schools.choices import MeetingBody
+from schools.models import Person
 
-from .base import Demo, Pair, workday
+from .base import Demo, Pair, workday_before, working_days_after
 from .matters import Matter
-from .sessions import Session, item_minutes, meeting_name
+from .sessions import Session, item_minutes
 
 CHECKED = {
     "spoke_first_fixed": "SECRETARY_LAST",
     "gate_override_fixed": "GATE_OVERRIDE",
     "disagreement_deferred": "DISAGREEMENT_FORCED",
+    "disagreement_relogged": "DISAGREEMENT_FORCED",
+    "deliberation_late": "PERSONNEL_DELIBERATION",
+    "staff_unlinked": "STAFF_CONGRESS",
 }
+RELOGGED = "书记、校长再次沟通，对资金来源和分步实施方案达成一致，同意提交党组织会议讨论决定。（补录）"
 DEFERRAL = "会前沟通仍存在分歧，按“先共识、后决策”暂缓，待书记校长再沟通后重新上会"
 
 
@@ -51,14 +55,26 @@ def link_talk(demo: Demo, office: Session, item: AgendaItem, talk: Communication
     demo.story(demo.moment(day, 22), story)
 
 
-def fix_party_item(demo: Demo, party: Session, item: AgendaItem, talk: Communication, pair: Pair, kind: str) -> None:
-    """A party-meeting item flagged the same night and put right before the minutes are signed: the clerk's
-    wrong 末位表态 entry, the chair's written note once the talk is confirmed, or a vote withdrawn (暂缓)."""
+def fix_party_item(
+    demo: Demo,
+    party: Session,
+    item: AgendaItem,
+    talk: Communication,
+    pair: Pair,
+    kind: str,
+    *,
+    matter: Matter,
+    congress: AgendaItem | None = None,
+) -> None:
+    """A party-meeting item flagged by the check and put right before the minutes are signed: the clerk's
+    wrong 末位表态 entry, the chair's written note once the talk is confirmed, a vote withdrawn (暂缓), the
+    consensus talk logged late, the 酝酿 registered late, or the 教代会's item linked late."""
     school, day, clerk = party.meeting.school, party.day, party.clerk
     next_day = day + timedelta(days=1)
+    checked = day - timedelta(days=2) if kind == "disagreement_relogged" else day  # the night it was tabled
 
     def story() -> None:
-        demo.check(school, day, 22, CHECKED[kind])
+        demo.check(school, checked, 22, CHECKED[kind])
         if kind == "spoke_first_fixed":
             votes = dict(item.votes.values_list("person_id", "choice"))
             with demo.at(next_day, 10):
@@ -68,6 +84,35 @@ def fix_party_item(demo: Demo, party: Session, item: AgendaItem, talk: Communica
                 communication_confirm(user=pair.principal_user, communication=talk)
             with demo.at(next_day, 9):
                 agenda_item_update(user=clerk, item=item, gate_override_reason="", pre_communications=[talk])
+        elif kind == "disagreement_relogged":
+            with demo.at(checked + timedelta(days=1), 9):
+                agreed = communication_create(
+                    user=pair.secretary_user,
+                    school=school,
+                    occurred_at=demo.moment(day - timedelta(days=3), 16),
+                    category=CommunicationCategory.SANZHONG_YIDA,
+                    timing=CommunicationTiming.BEFORE_DECISION,
+                    subject=f"关于{matter.obj.title}的再次沟通",
+                    summary=RELOGGED,
+                    outcome=CommunicationOutcome.CONSENSUS,
+                    participants=[pair.secretary, pair.principal],
+                )
+            with demo.at(checked + timedelta(days=1), 11):
+                communication_confirm(user=pair.principal_user, communication=agreed)
+                talks = list(item.pre_communications.all())
+                agenda_item_update(user=clerk, item=item, pre_communications=[*talks, agreed])
+        elif kind == "deliberation_late":
+            with demo.at(next_day, 9):
+                deliberation = Deliberation.objects.create(
+                    item=item,
+                    held_on=day - timedelta(days=6),
+                    circle="党组织班子成员",
+                    note="（补录）书记主持酝酿，班子成员均同意提交会议讨论决定。",
+                )
+                deliberation.participants.set(demo.members(school, MeetingBody.PARTY_COMMITTEE, day))
+        elif kind == "staff_unlinked":
+            with demo.at(next_day, 9):
+                decision_link_agenda_item(user=clerk, decision=matter.obj, item=congress)
         else:
             with demo.at(next_day, 9):
                 agenda_item_defer(user=pair.secretary_user, item=item, reason=DEFERRAL)
@@ -79,9 +124,53 @@ def fix_party_item(demo: Demo, party: Session, item: AgendaItem, talk: Communica
                     minutes=party.meeting.minutes,
                     item_minutes={item.pk: item_minutes(item)},
                 )
-        with demo.at(day + timedelta(days=2), 17, 30):
+        with demo.at(working_days_after(day, 2), 17, 30):
             meeting_finalise(user=pair.secretary_user, meeting=party.meeting)
-        demo.check(school, day + timedelta(days=3), 1, CHECKED[kind])
+        demo.check(school, working_days_after(day, 2) + timedelta(days=1), 1, CHECKED[kind])
+
+    demo.story(demo.moment(checked, 22), story)
+
+
+def register_notice(demo: Demo, office: Session, pair: Pair) -> None:
+    """The notice went out the afternoon before but its time was not registered; flagged, then recorded."""
+    school, day, clerk = office.meeting.school, office.day, office.clerk
+    sent = demo.moment(workday_before(day - timedelta(days=1)), 16)
+
+    def story() -> None:
+        demo.check(school, day, 22, "AGENDA_NOTICE")
+        with demo.at(day + timedelta(days=1), 9):
+            meeting_update(user=clerk, meeting=office.meeting, notice_sent_at=sent)
+        with demo.at(working_days_after(day, 2), 17, 30):
+            meeting_finalise(user=pair.principal_user, meeting=office.meeting)
+        demo.check(school, working_days_after(day, 2) + timedelta(days=1), 1, "AGENDA_NOTICE")
+
+    demo.story(demo.moment(day, 22), story)
+
+
+def fix_lead(demo: Demo, office: Session, item: AgendaItem, lead: Person, pair: Pair) -> None:
+    """The clerk recorded a deputy who was away as the item's 分管领导; the check warns, she corrects it."""
+    school, day, clerk = office.meeting.school, office.day, office.clerk
+
+    def story() -> None:
+        demo.check(school, day, 22, "ABSENT_LEAD")
+        with demo.at(day + timedelta(days=1), 9):
+            agenda_item_update(user=clerk, item=item, lead_member=lead)
+        with demo.at(working_days_after(day, 2), 17, 30):
+            meeting_finalise(user=pair.principal_user, meeting=office.meeting)
+        demo.check(school, working_days_after(day, 2) + timedelta(days=1), 1, "ABSENT_LEAD")
+
+    demo.story(demo.moment(day, 22), story)
+
+
+def link_report(demo: Demo, party: Session, emergency: Matter, item: AgendaItem) -> None:
+    """An emergency decision reported at the next party meeting, linked to its item only after the check."""
+    school, day = party.meeting.school, party.day
+
+    def story() -> None:
+        demo.check(school, day, 22, "EMERGENCY_DECISION")
+        with demo.at(day + timedelta(days=1), 9):
+            decision_link_agenda_item(user=party.clerk, decision=emergency.obj, item=item)
+        demo.check(school, day + timedelta(days=2), 1, "EMERGENCY_DECISION")
 
     demo.story(demo.moment(day, 22), story)
 
@@ -117,6 +206,13 @@ def finish_late(demo: Demo, matter: Matter, pair: Pair) -> None:
         others = [t.done_on for t in matter.tasks[1:]]
         closed_on = max([done, *others]) + timedelta(days=3) if all(others) else None
         if closed_on and demo.is_past(closed_on):
+            with demo.at(closed_on - timedelta(days=1), 15):
+                ImplementationReport.objects.create(
+                    decision=matter.obj,
+                    reported_on=closed_on - timedelta(days=1),
+                    reporter=pair.principal,
+                    summary=f"校长向党组织报告“{matter.obj.title}”的执行情况：任务因供货延期推迟约一周，现已全部完成。",
+                )
             with demo.at(closed_on, 16):
                 decision_close(
                     user=pair.principal_user,
@@ -127,59 +223,3 @@ def finish_late(demo: Demo, matter: Matter, pair: Pair) -> None:
         demo.check(school, done + timedelta(days=1), 1, "TASK_OVERDUE")
 
     demo.story(demo.moment(task.due_on + timedelta(days=4), 1), story)
-
-
-def review_after(demo: Demo, year, matter: Matter, talk: Communication, day: date, pair: Pair) -> None:
-    """A decision touching the staff's vital interests was flagged; a 教代会 reviews it a week later."""
-    school, clerk = year.school, year.clerk(pair)
-    held = workday(day + timedelta(days=6))
-    number = year.number(MeetingBody.STAFF_CONGRESS, held)
-    title = f"{held.year}年第{number}次{meeting_name(school, MeetingBody.STAFF_CONGRESS)}"
-    chair = demo.members(school, MeetingBody.STAFF_CONGRESS, held)[0]
-
-    def story() -> None:
-        demo.check(school, day + timedelta(days=1), 1, "STAFF_CONGRESS")
-        with demo.at(held - timedelta(days=4), 15):
-            meeting = meeting_create(
-                user=clerk,
-                school=school,
-                body=MeetingBody.STAFF_CONGRESS,
-                title=title,
-                date=held,
-                start_time=time(14),
-                place="图书馆报告厅",
-                chair=chair,
-            )
-        with demo.at(held - timedelta(days=2), 10):
-            item = agenda_item_create(
-                user=clerk,
-                meeting=meeting,
-                title=f"审议《{matter.obj.title}》",
-                category=matter.obj.category,
-                proposer=pair.principal,
-                touches_staff_interests=True,
-                pre_communications=[talk],
-            )
-        members = list(meeting.attendance.filter(kind=AttendanceKind.MEMBER).values_list("person_id", flat=True))
-        statuses = dict.fromkeys(members, (AttendanceStatus.PRESENT, ""))
-        statuses[members[-1]] = (AttendanceStatus.LEAVE, "病假")
-        with demo.at(held, 16, 30):
-            meeting_record_attendance(user=clerk, meeting=meeting, statuses=statuses)
-            meeting_mark_held(user=clerk, meeting=meeting)
-        with demo.at(held, 16, 40):
-            item = agenda_item_record_votes(user=clerk, item=item, totals=(len(members) - 2, 0, 1))
-        with demo.at(held, 18):
-            decision_link_agenda_item(user=clerk, decision=matter.obj, item=item)
-        with demo.at(held + timedelta(days=1), 11):
-            meeting_set_minutes(
-                user=clerk,
-                meeting=meeting,
-                item_minutes={item.pk: item_minutes(item)},
-                minutes=f"会议由{chair.name}主持，应到{len(members)}人，实到{len(members) - 1}人。"
-                f"会议审议《{matter.obj.title}》。",
-            )
-        with demo.at(held + timedelta(days=2), 17, 30):
-            meeting_finalise(user=pair.secretary_user, meeting=meeting)
-        demo.check(school, held + timedelta(days=3), 1, "STAFF_CONGRESS")
-
-    demo.story(demo.moment(day + timedelta(days=1), 1), story)

@@ -8,13 +8,16 @@ from meetings.models import Communication
 from meetings.services import communication_confirm, communication_create, communication_update
 from schools.models import School
 
-from .base import Demo, Pair, month_label, month_start, workday_before
-from .texts import EMERGENCIES, OTHER_TALKS, TALK_TOPICS
+from .base import Demo, Pair, month_label, month_start, school_day, workday, workday_before
+from .texts import DAILY_TOPICS, EMERGENCIES, OTHER_TALKS, TALK_TOPICS
 
 Category = CommunicationCategory
 TALK_MONTHS = 12  # the complete months the REGULAR_TALK rule checks; the current month is added
 # (school, month offset) pairs without a talk: the open REGULAR_TALK findings.
 TALK_GAPS = {("HD002", -5), ("HD011", -3), ("HD019", -8), ("HD030", -10)}
+# Weeks (Monday offset from this week's Monday) without a 日常沟通: open REGULAR_TALK findings of the weekly kind.
+DAILY_GAPS = {("HD011", -5)}
+DAILY_DAYS = (1, 2, 3)  # the weekday (Tuesday to Thursday) the pair's weekly 日常沟通 usually falls on
 # A talk held but logged only after the nightly check flagged the month (补录): a resolved finding.
 LATE_LOGGED_TALK = ("HD013", -2)
 EMERGENCY_SCHOOLS = ("HD001", "HD004", "HD009", "HD014", "HD024")
@@ -67,7 +70,7 @@ def plan_talks(demo: Demo, schools: list[School]) -> None:
         others = dict(zip(rng.sample(range(-11, -1), 2), rng.sample(OTHER_TALKS, 2), strict=True))
         for offset in range(first_offset, 1):
             start = month_start(demo.today, offset)
-            day = workday_before(start + timedelta(days=rng.randint(3, 24)))
+            day = workday(start + timedelta(days=rng.randint(3, 24)))
             pair = demo.pair(school, day)
             if pair is None or not demo.is_past(day):
                 continue
@@ -85,8 +88,36 @@ def plan_talks(demo: Demo, schools: list[School]) -> None:
                 category, subject, summary = others[offset]
                 plan_talk(demo, pair, demo.moment(day, 10), category, subject, summary)
     by_code = {school.code: school for school in schools}
+    _daily_talks(demo, schools)
     _late_logged_talk(demo, by_code[LATE_LOGGED_TALK[0]], LATE_LOGGED_TALK[1])
     _emergencies(demo, by_code)
+
+
+def _daily_talks(demo: Demo, schools: list[School]) -> None:
+    """The weekly 日常沟通 of every two-person pair (a short talk on the week's work, logged by either)."""
+    rng, monday = demo.rng, demo.today - timedelta(days=demo.today.weekday())
+    first = month_start(demo.today, -TALK_MONTHS)
+    weeks = (first - monday).days // 7 - 1
+    for school in schools:
+        for back in range(weeks, 1):
+            start = monday + timedelta(weeks=back)
+            day = start + timedelta(days=rng.choice(DAILY_DAYS))
+            if not school_day(day):
+                day = next((d for d in (start + timedelta(days=n) for n in range(5)) if school_day(d)), None)
+            if day is None or not demo.is_past(day) or (school.code, back) in DAILY_GAPS:
+                continue
+            pair = demo.pair(school, day)
+            if pair is None:
+                continue
+            plan_talk(
+                demo,
+                pair,
+                demo.moment(day, rng.choice((12, 13, 17)), rng.choice((0, 15, 30))),
+                Category.DAILY_TALK,
+                f"{start:%m月%d日}当周日常沟通",
+                rng.choice(DAILY_TOPICS),
+                by_secretary=rng.random() < 0.5,
+            )
 
 
 def _late_logged_talk(demo: Demo, school: School, offset: int) -> None:

@@ -39,7 +39,8 @@ COMMITTEE, GENERAL, BRANCH = PartyOrgType.COMMITTEE, PartyOrgType.GENERAL_BRANCH
 
 LEAD_SCHOOL = "HD001"  # 海淀实验小学, lead school of the group; the demo school accounts belong here
 OTHER_SCHOOL = "HD002"  # 上地实验小学, in another 学区 (clerk_b)
-COMBINED_SCHOOL = "HD022"  # 培星小学: 一肩挑, the same person is 书记 and 校长
+# 培星小学: 一肩挑, the same person is 书记 and 校长 although its party organisation is a 党总支 (DUAL_POSTS: open)
+COMBINED_SCHOOL = "HD022"
 VACANT_SCHOOL = "HD021"  # 北洼路小学: the principal left on VACANCY_SINCE - ONE_DAY, nobody since
 VACANCY_SINCE = date(2026, 9, 1)
 
@@ -66,7 +67,7 @@ SCHOOLS: tuple[SchoolSpec, ...] = (
     SchoolSpec("HD019", "海淀区第二实验小学", P, GENERAL, "XQ08"),
     SchoolSpec("HD020", "七一小学", P, BRANCH, "XQ08"),
     SchoolSpec("HD021", "北洼路小学", P, BRANCH, "XQ09"),
-    SchoolSpec("HD022", "培星小学", P, BRANCH, "XQ07"),
+    SchoolSpec("HD022", "培星小学", P, GENERAL, "XQ07"),
     SchoolSpec("HD023", "双榆树第一小学", P, BRANCH, "XQ03"),
     SchoolSpec("HD024", "海淀区民族小学", P, GENERAL, "XQ09"),
     SchoolSpec("HD025", "花园村第二小学", P, BRANCH, "XQ09"),

@@ -60,8 +60,8 @@ def meeting_detail(*, user: User) -> QuerySet[Meeting]:
         Prefetch("attendance", queryset=Attendance.objects.select_related("person").order_by("kind", "person__code")),
         Prefetch(
             "items",
-            queryset=AgendaItem.objects.select_related("proposer")
-            .prefetch_related("votes__person", "recusals__person", "pre_communications")
+            queryset=AgendaItem.objects.select_related("proposer", "lead_member")
+            .prefetch_related("votes__person", "recusals__person", "pre_communications", "deliberations__participants")
             .order_by("order"),
         ),
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import communications, meetings
+from .views import communications, deliberations, meetings
 
 urlpatterns = [
     path("communications/", communications.communication_list, name="communication_list"),
@@ -20,4 +20,9 @@ urlpatterns = [
     path("meetings/<int:pk>/amend/", meetings.meeting_amend, name="meeting_amend"),
     path("meetings/<int:pk>/items/<int:item_pk>/votes/", meetings.item_votes, name="item_votes"),
     path("meetings/<int:pk>/items/<int:item_pk>/defer/", meetings.item_defer, name="item_defer"),
+    path(
+        "meetings/<int:pk>/items/<int:item_pk>/deliberations/",
+        deliberations.item_deliberation,
+        name="item_deliberation",
+    ),
 ]

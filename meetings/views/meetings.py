@@ -36,6 +36,7 @@ from ..forms.meetings import (
     MeetingForm,
     MeetingPageForms,
     MinutesForm,
+    attach_deliberation_forms,
     editable_schools,
 )
 from ..models import AgendaItem, Meeting
@@ -102,6 +103,7 @@ def _detail(request: HttpRequest, meeting: Meeting, *, action_errors=(), status:
         item.amendment_list = [] if getattr(item, "redacted", False) else amendments.get((item_type, item.pk), [])
     can_edit = not meeting.is_finalised and can_edit_school_records(user, meeting.school)
     can_sign = can_finalise_school_records(user, meeting.school)
+    attach_deliberation_forms(meeting=meeting, items=items, can_edit=can_edit)
     context = {
         "meeting": meeting,
         "items": items,

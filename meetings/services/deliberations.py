@@ -62,6 +62,6 @@ def deliberation_add(
     deliberation.full_clean()
     deliberation.save()
     deliberation.participants.set(people)
-    touch_meeting(meeting.pk)
+    AgendaItem.objects.filter(pk=item.pk).update(updated_at=touch_meeting(meeting.pk))  # the item shows its 酝酿
     recheck_school(meeting.school_id)
     return deliberation

@@ -27,6 +27,7 @@ from meetings.models import AgendaItem, Deliberation, Meeting
 from schools.choices import MeetingBody
 from schools.models import CommitteeMembership
 from tests.factories import DeliberationFactory, PersonFactory
+from tests.meetings.test_views_meetings import page_values
 
 YESTERDAY = timezone.localdate() - datetime.timedelta(days=1)
 AGENDA_CODES = ["PRE_COMMUNICATION", "DISAGREEMENT_FORCED", "GATE_OVERRIDE", "PERSONNEL_DELIBERATION", "AGENDA_NOTICE"]
@@ -382,11 +383,31 @@ class TestAgendaNotice:
         regular = services.agenda_item_update(user=clerk_a, item=impromptu, added_at_meeting=False)
         assert regular.chair_consented is False  # consent is kept for 临时动议 only
 
-    def test_edit_page_saves_notice_and_impromptu(self, clerk_a, school_a, committee_a, login):
-        party = meeting(clerk_a, school_a, notice_sent_at=None)
+    def test_edit_page_saves_notice_lead_and_impromptu(self, clerk_a, school_a, committee_a, login):
+        office = meeting(clerk_a, school_a, body=MeetingBody.PRINCIPAL_OFFICE, notice_sent_at=None)
         client = login(clerk_a)
-        page = client.get(reverse("meeting_edit", args=[party.pk]))
-        assert "通知及材料送达时间" in page.content.decode() and "临时动议" in page.content.decode()
+        url = reverse("meeting_edit", args=[office.pk])
+        data = page_values(client.get(url).context["page"])
+        lead = committee_a.office[2]
+        data.update(
+            {
+                "meeting-notice_sent_at": f"{YESTERDAY - datetime.timedelta(days=1):%Y-%m-%d}T16:30",
+                "items-0-title": "校园开放日安排",
+                "items-0-category": MatterCategory.GENERAL,
+                "items-0-lead_member": str(lead.pk),
+                "items-0-added_at_meeting": "on",
+            }
+        )
+        refused = client.post(url, data)
+        assert refused.status_code == 400
+        assert "须经会议主持人同意" in refused.content.decode()
+        assert not office.items.exists() and Meeting.objects.get(pk=office.pk).notice_sent_at is None
+        saved = client.post(url, {**data, "items-0-chair_consented": "on"})
+        assert saved.status_code == 302
+        office = Meeting.objects.get(pk=office.pk)
+        assert office.notice_sent_at == at(YESTERDAY - datetime.timedelta(days=1), 16, 30)
+        (added,) = office.items.all()
+        assert (added.lead_member, added.added_at_meeting, added.chair_consented) == (lead, True, True)
 
 
 # --- ABSENT_LEAD ------------------------------------------------------------------------------------------

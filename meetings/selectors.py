@@ -15,7 +15,7 @@ from core.scope import restrict
 from schools.models import Person
 
 from .choices import AttendanceKind, AttendanceStatus
-from .models import AgendaItem, Attendance, Communication, Meeting
+from .models import AgendaItem, Attendance, Communication, Deliberation, Meeting
 
 CONFIDENTIAL_TITLE = "（保密议题）"
 
@@ -60,8 +60,8 @@ def meeting_detail(*, user: User) -> QuerySet[Meeting]:
         Prefetch("attendance", queryset=Attendance.objects.select_related("person").order_by("kind", "person__code")),
         Prefetch(
             "items",
-            queryset=AgendaItem.objects.select_related("proposer")
-            .prefetch_related("votes__person", "recusals__person", "pre_communications")
+            queryset=AgendaItem.objects.select_related("proposer", "lead_member")
+            .prefetch_related("votes__person", "recusals__person", "pre_communications", "deliberations__participants")
             .order_by("order"),
         ),
     )
@@ -137,12 +137,14 @@ def meeting_api_list(*, user: User) -> QuerySet[Meeting]:
     communications: one query on PostgreSQL (`core.api.inline_rows`), a fixed number elsewhere. The school's `parent`
     is read for redaction (`sees_confidential`)."""
     columns = [field.name for field in Meeting._meta.concrete_fields]
+    deliberations = RowsQuerySet(Deliberation).order_by("held_on", "pk").prefetch_ids("participants")
     items = (
         RowsQuerySet(AgendaItem)
         .order_by("order")
         .prefetch_rows("votes")
         .prefetch_rows("recusals")
         .prefetch_ids("pre_communications")
+        .prefetch_rows("deliberations", deliberations)
     )
     attendance = Attendance.objects.defer("created_at").order_by("kind", "person__code")  # not in the shape
     return (

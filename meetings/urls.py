@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import communications, meetings
+from .views import communications, deliberations, meetings
 
 urlpatterns = [
     path("communications/", communications.communication_list, name="communication_list"),
@@ -24,5 +24,10 @@ urlpatterns = [
         "meetings/<int:pk>/items/<int:item_pk>/principal-decision/",
         meetings.item_principal_decision,
         name="item_principal_decision",
+    ),
+    path(
+        "meetings/<int:pk>/items/<int:item_pk>/deliberations/",
+        deliberations.item_deliberation,
+        name="item_deliberation",
     ),
 ]

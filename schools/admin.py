@@ -67,7 +67,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
 class CommitteeMembershipAdmin(SimpleHistoryAdmin):
     list_display = ["person", "school", "body", "portfolio", "start", "end"]
     list_filter = ["body", "school__district"]
-    search_fields = ["person__name", "school__name"]
+    search_fields = ["person__name", "school__name", "portfolio"]
     list_select_related = ["person", "school"]
     autocomplete_fields = ["person", "school"]
 

@@ -17,7 +17,7 @@ from meetings.choices import (
     CommunicationTiming,
     MatterCategory,
 )
-from meetings.models import AgendaItem, Attendance, Communication, Meeting
+from meetings.models import AgendaItem, Attendance, Communication, Deliberation, Meeting
 from schools.choices import MeetingBody, PartyOrgType, Post, SchoolLevel
 from schools.models import (
     Appointment,
@@ -236,3 +236,15 @@ class ImplementationReportFactory(DjangoModelFactory):
     reported_on = factory.LazyFunction(timezone.localdate)
     reporter = factory.SubFactory(PersonFactory)
     summary = "决议已落实。"
+
+
+# --- h3 ---
+class DeliberationFactory(DjangoModelFactory):
+    """A 酝酿 row as stored (the service `deliberation_add` refuses dates after the meeting)."""
+
+    class Meta:
+        model = Deliberation
+
+    item = factory.SubFactory(AgendaItemFactory, category=MatterCategory.PERSONNEL)
+    held_on = factory.LazyAttribute(lambda o: o.item.meeting.date)
+    circle = "党组织班子成员"

@@ -21,7 +21,7 @@ from ..choices import (
     PrincipalDecision,
     VoteChoice,
 )
-from ..models import AgendaItem, Attendance, Communication, Meeting, Recusal, Vote
+from ..models import AgendaItem, Attendance, Communication, Deliberation, Meeting, Recusal, Vote
 from ..rules.voting import decides_by_vote
 from ..selectors import redact_items
 
@@ -188,6 +188,16 @@ class RecusalSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class DeliberationSerializer(FastReadMixin, serializers.ModelSerializer):
+    """酝酿 of a 干部任免 item before the meeting (PERSONNEL_DELIBERATION)."""
+
+    class Meta:
+        model = Deliberation
+        fields = ["id", "held_on", "circle", "participants", "note", "created_at"]
+        read_only_fields = fields
+        extra_kwargs = ID_LABEL
+
+
 class AgendaItemSerializer(FastReadMixin, serializers.ModelSerializer):
     """An agenda item; confidential items (干部任免) are redacted for readers outside the school: title and
     texts blanked, proposer, communications, votes per person and recusals left out, counts and result kept.
@@ -212,6 +222,7 @@ class AgendaItemSerializer(FastReadMixin, serializers.ModelSerializer):
     )
     votes = VoteSerializer(many=True, read_only=True, label="按人表决")
     recusals = RecusalSerializer(many=True, read_only=True, label="回避")
+    deliberations = DeliberationSerializer(many=True, read_only=True, label="会前酝酿")
     redacted = serializers.SerializerMethodField(label="已隐去保密内容")
 
     class Meta:
@@ -223,6 +234,9 @@ class AgendaItemSerializer(FastReadMixin, serializers.ModelSerializer):
             "order",
             "title",
             "proposer",
+            "lead_member",
+            "added_at_meeting",
+            "chair_consented",
             "category",
             "category_label",
             "touches_staff_interests",
@@ -236,6 +250,7 @@ class AgendaItemSerializer(FastReadMixin, serializers.ModelSerializer):
             "votes_abstain",
             "votes",
             "recusals",
+            "deliberations",
             "result",
             "result_label",
             "decided_by",
@@ -265,6 +280,7 @@ class AgendaItemSerializer(FastReadMixin, serializers.ModelSerializer):
     def finish_representation(self, instance, data: dict) -> dict:
         if data["redacted"]:
             data.update(proposer=None, touches_staff_interests=None, pre_communications=[], votes=[], recusals=[])
+            data.update(lead_member=None, deliberations=[])
         return data
 
 
@@ -288,6 +304,7 @@ class MeetingSerializer(FastReadMixin, serializers.ModelSerializer):
             "date",
             "start_time",
             "place",
+            "notice_sent_at",
             "chair",
             "status",
             "status_label",
@@ -319,6 +336,12 @@ class MeetingWriteSerializer(serializers.Serializer):
     date = serializers.DateField(label="会议日期", help_text="会议召开后不能修改。")
     start_time = serializers.TimeField(required=False, allow_null=True, label="开始时间")
     place = serializers.CharField(max_length=200, required=False, allow_blank=True, label="地点")
+    notice_sent_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        label="通知及材料送达时间",
+        help_text="会议通知和议题材料送达参会人员的时间；不能晚于会议开始，也不能晚于现在。",
+    )
     chair = serializers.PrimaryKeyRelatedField(
         queryset=Person.objects.all(),
         required=False,
@@ -385,13 +408,24 @@ class AgendaItemWriteSerializer(serializers.Serializer):
         queryset=Person.objects.all(), required=False, allow_null=True, label="提议人"
     )
     touches_staff_interests = serializers.BooleanField(required=False, label="涉及教职工切身利益")
+    lead_member = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(),
+        required=False,
+        allow_null=True,
+        label="分管领导",
+        help_text="本次会议应到成员的人员 id；分管领导缺席时一般不研究决定其分管事项。",
+    )
+    added_at_meeting = serializers.BooleanField(
+        required=False, label="临时动议", help_text="会上临时提出的议题；须经主持人同意，且不得为三重一大事项。"
+    )
+    chair_consented = serializers.BooleanField(required=False, label="主持人同意临时动议")
     pre_communications = ScopedPrimaryKeyRelatedField(
         scope=_school_record_scope,
         queryset=Communication.objects.all(),
         many=True,
         required=False,
         label="会前沟通",
-        help_text="本校会议之前的沟通记录 id；三重一大议题上党组织会议须有已确认且达成共识的沟通。",
+        help_text="本校会议开始之前的沟通记录 id；三重一大和重要事项议题上党组织会议须有已确认且达成共识的沟通。",
     )
     gate_override_reason = serializers.CharField(
         required=False,
@@ -478,3 +512,14 @@ class AgendaItemPrincipalDecisionSerializer(serializers.Serializer):
     deferral_reason = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default="", label="暂缓原因", help_text="暂缓时必填。"
     )
+
+
+class AgendaItemDeliberationSerializer(serializers.Serializer):
+    """Input of `deliberation_add`: one 酝酿 of a 干部任免 item."""
+
+    held_on = serializers.DateField(label="酝酿日期", help_text="不能晚于会议日期，也不能晚于今天。")
+    circle = serializers.CharField(max_length=200, allow_blank=True, label="酝酿范围")
+    participants = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Person.objects.all(), label="参加人", help_text="本校人员的人员 id。"
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", label="酝酿情况")

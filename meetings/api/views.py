@@ -8,6 +8,7 @@ RecordFinalisedError 409.
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
@@ -20,10 +21,11 @@ from core.scope import restrict
 
 from .. import selectors, services
 from ..choices import AttendanceKind
-from ..models import AgendaItem, Meeting
+from ..models import AgendaItem, Deliberation, Meeting
 from .filters import AgendaItemFilter, CommunicationFilter, MeetingFilter
 from .serializers import (
     AgendaItemDeferSerializer,
+    AgendaItemDeliberationSerializer,
     AgendaItemPrincipalDecisionSerializer,
     AgendaItemSerializer,
     AgendaItemVotesSerializer,
@@ -254,7 +256,12 @@ def agenda_item_list(*, user):
     return (
         restrict(AgendaItem.objects.all(), user, "meeting__school")
         .select_related("meeting__school")
-        .prefetch_related("votes", "recusals", "pre_communications")
+        .prefetch_related(
+            "votes",
+            "recusals",
+            "pre_communications",
+            Prefetch("deliberations", queryset=Deliberation.objects.prefetch_related("participants")),
+        )
     )
 
 
@@ -319,3 +326,11 @@ class AgendaItemViewSet(MeetingsWriteViewSet):
         item = self._guarded(request)
         reason = self._payload(AgendaItemDeferSerializer, request).validated_data["deferral_reason"]
         return self._respond(services.agenda_item_defer(user=request.user, item=item, reason=reason))
+
+    @_write_schema("登记干部任免议题的会前酝酿", AgendaItemDeliberationSerializer, AgendaItemSerializer)
+    @action(detail=True, methods=["post"])
+    def deliberations(self, request, pk=None):
+        item = self._guarded(request)
+        data = self._payload(AgendaItemDeliberationSerializer, request).validated_data
+        deliberation = services.deliberation_add(user=request.user, item=item, **data)
+        return self._respond(deliberation.item)

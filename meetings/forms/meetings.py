@@ -2,15 +2,16 @@
 and amendments. Forms only shape input; the services decide (the result of a vote is never a field)."""
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from core.models import User
 from core.scope import editable_schools
 from schools.choices import MeetingBody
-from schools.models import Person, School
+from schools.models import CommitteeMembership, Person, School
 
 from ..choices import AttendanceKind, AttendanceStatus, MatterCategory, PrincipalDecision, VoteChoice
-from ..models import AgendaItem, Attendance, Communication, Meeting
+from ..models import AgendaItem, Attendance, Communication, Deliberation, Meeting
+from .communications import DATETIME_FORMAT
 
 BLANK = [("", "---------")]
 NEW_AGENDA_ROWS = 1
@@ -31,6 +32,34 @@ def observer_candidates(meeting: Meeting, member_ids) -> QuerySet[Person]:
         .distinct()
         .order_by("code")
     )
+
+
+def school_people(meeting: Meeting) -> QuerySet[Person]:
+    """People holding (or having held) a post or a meeting-body membership in the meeting's school."""
+    return (
+        Person.objects.filter(Q(appointments__school=meeting.school_id) | Q(memberships__school=meeting.school_id))
+        .distinct()
+        .order_by("code")
+    )
+
+
+def lead_candidates(meeting: Meeting) -> QuerySet[Person]:
+    """分管领导 (ABSENT_LEAD): the meeting's 应到 members, each with the 分管工作 of his or her membership in force on
+    the meeting day (`portfolio`)."""
+    membership = CommitteeMembership.objects.filter(
+        person=OuterRef("pk"), school=meeting.school_id, body=meeting.body, start__lte=meeting.date
+    ).filter(Q(end__isnull=True) | Q(end__gte=meeting.date))
+    return (
+        Person.objects.filter(attendances__meeting=meeting, attendances__kind=AttendanceKind.MEMBER)
+        .annotate(portfolio=Subquery(membership.order_by("-start").values("portfolio")[:1]))
+        .order_by("code")
+    )
+
+
+class LeadMemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Person) -> str:
+        portfolio = getattr(obj, "portfolio", "")
+        return f"{obj.name}（分管：{portfolio}）" if portfolio else obj.name
 
 
 def school_communications(meeting: Meeting) -> QuerySet[Communication]:
@@ -60,6 +89,14 @@ class MeetingForm(forms.Form):
         label="开始时间", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     place = forms.CharField(label="地点", max_length=200, required=False)
+    notice_sent_at = forms.DateTimeField(
+        label="通知及材料送达时间",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        error_messages={"invalid": "请填写有效的日期和时间。"},
+        help_text="会议通知和议题材料送达参会人员的时间；须至少提前 1 天（以制度参数为准），不能晚于会议开始。",
+    )
     chair = forms.ModelChoiceField(
         label="主持人",
         queryset=Person.objects.none(),
@@ -78,6 +115,7 @@ class MeetingForm(forms.Form):
                     "date": meeting.date,
                     "start_time": meeting.start_time,
                     "place": meeting.place,
+                    "notice_sent_at": meeting.notice_sent_at,
                     "chair": meeting.chair_id,
                 },
             )
@@ -200,12 +238,22 @@ class AgendaItemForm(RowForm):
     title = forms.CharField(label="议题", max_length=200)
     category = forms.ChoiceField(label="事项类别", choices=BLANK + MatterCategory.choices)
     proposer = forms.ModelChoiceField(label="提议人", queryset=Person.objects.none(), required=False)
+    lead_member = LeadMemberChoiceField(
+        label="分管领导",
+        queryset=Person.objects.none(),
+        required=False,
+        help_text="本次会议的应到成员（括号内为分管工作）；分管领导缺席时一般不研究决定其分管事项。",
+    )
+    added_at_meeting = forms.BooleanField(
+        label="临时动议", required=False, help_text="会上临时提出、未随通知送达；三重一大事项不得临时动议。"
+    )
+    chair_consented = forms.BooleanField(label="主持人同意临时动议", required=False)
     touches_staff_interests = forms.BooleanField(label="涉及教职工切身利益", required=False)
     pre_communications = CommunicationChoiceField(
         label="会前沟通",
         queryset=Communication.objects.none(),
         required=False,
-        help_text="三重一大议题提交党组织会议前，须关联书记校长已确认且达成共识的沟通记录。",
+        help_text="三重一大和重要事项议题提交党组织会议前，须关联会议开始之前、书记校长已确认且达成共识的沟通记录。",
     )
     gate_override_reason = forms.CharField(
         label="主持人上会说明",
@@ -214,7 +262,7 @@ class AgendaItemForm(RowForm):
         help_text="仅会议主持人填写：未达成共识但确需上会的书面说明。",
     )
 
-    def __init__(self, *args, item: AgendaItem | None, people, communications, **kwargs):
+    def __init__(self, *args, item: AgendaItem | None, people, communications, leads, **kwargs):
         self.item = item
         self.expected_row = item.pk if item is not None else None
         if item is not None:
@@ -224,6 +272,9 @@ class AgendaItemForm(RowForm):
                 "title": item.title,
                 "category": item.category,
                 "proposer": item.proposer_id,
+                "lead_member": item.lead_member_id,
+                "added_at_meeting": item.added_at_meeting,
+                "chair_consented": item.chair_consented,
                 "touches_staff_interests": item.touches_staff_interests,
                 "pre_communications": [c.pk for c in item.pre_communications.all()],
                 "gate_override_reason": item.gate_override_reason,
@@ -232,7 +283,8 @@ class AgendaItemForm(RowForm):
         self.fields["order"].required = item is not None
         if item is None:
             self.fields["order"].help_text = "留空则排在最后。"
-        for name, (queryset, choices) in {"proposer": people, "pre_communications": communications}.items():
+        choices_of = {"proposer": people, "lead_member": leads, "pre_communications": communications}
+        for name, (queryset, choices) in choices_of.items():
             self.fields[name].queryset = queryset
             self.fields[name].choices = choices  # rendered once for all rows
 
@@ -244,6 +296,9 @@ class AgendaItemForm(RowForm):
                 "title",
                 "category",
                 "proposer",
+                "lead_member",
+                "added_at_meeting",
+                "chair_consented",
                 "touches_staff_interests",
                 "pre_communications",
                 "gate_override_reason",
@@ -265,7 +320,9 @@ class BaseAgendaFormSet(forms.BaseFormSet):
         self.absolute_max = len(self.items) + MAX_NEW_AGENDA_ROWS
         people = school_members(meeting.school_id)
         communications = school_communications(meeting)
+        leads = lead_candidates(meeting)
         self._choices = {
+            "leads": (leads, list(LeadMemberChoiceField(queryset=leads, empty_label="---------").choices)),
             "people": (people, list(forms.ModelChoiceField(queryset=people, empty_label="---------").choices)),
             "communications": (communications, list(CommunicationChoiceField(queryset=communications).choices)),
         }
@@ -283,6 +340,7 @@ class BaseAgendaFormSet(forms.BaseFormSet):
             "item": self.items[index] if index < len(self.items) else None,
             "people": self._choices["people"],
             "communications": self._choices["communications"],
+            "leads": self._choices["leads"],
         }
 
     def clean(self):
@@ -514,3 +572,48 @@ class AmendmentForm(forms.Form):
     def __init__(self, *args, meeting: Meeting, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = AgendaItem.objects.filter(meeting=meeting).order_by("order")
+
+
+# --- 酝酿 of a 干部任免 item (PERSONNEL_DELIBERATION) ------------------------------------------------------
+class DeliberationForm(forms.Form):
+    """One 酝酿 of a personnel item: when, within which circle, who took part."""
+
+    held_on = forms.DateField(label="酝酿日期", widget=_date_input(), error_messages={"required": "请填写酝酿日期。"})
+    circle = forms.CharField(
+        label="酝酿范围",
+        max_length=Deliberation._meta.get_field("circle").max_length,
+        error_messages={"required": "请填写酝酿范围。"},
+        help_text="如：党组织班子成员、书记校长和分管副校长。",
+    )
+    participants = forms.ModelMultipleChoiceField(
+        label="参加人",
+        queryset=Person.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "请选择参加酝酿的人员。"},
+    )
+    note = forms.CharField(label="酝酿情况", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, item: AgendaItem, people: tuple[QuerySet[Person], list], **kwargs):
+        kwargs.setdefault("prefix", f"deliberation-{item.pk}")
+        kwargs.setdefault("auto_id", f"id_deliberation_{item.pk}_%s")
+        super().__init__(*args, **kwargs)
+        self.item = item
+        queryset, choices = people
+        self.fields["participants"].queryset = queryset
+        self.fields["participants"].choices = choices  # listed once for all items of the page
+
+
+def deliberation_people(meeting: Meeting) -> tuple[QuerySet[Person], list]:
+    """The people who may take part in a 酝酿 (the school's), with their choices read once for a page."""
+    people = school_people(meeting)
+    return people, list(forms.ModelMultipleChoiceField(queryset=people).choices)
+
+
+def attach_deliberation_forms(*, meeting: Meeting, items: list[AgendaItem], can_edit: bool) -> None:
+    """Give each visible 干部任免 item of an editable meeting its (unbound) 酝酿 form as `deliberation_form`."""
+    targets = [i for i in items if i.category == MatterCategory.PERSONNEL and not getattr(i, "redacted", False)]
+    if not (can_edit and targets):
+        return
+    people = deliberation_people(meeting)
+    for item in targets:
+        item.deliberation_form = DeliberationForm(item=item, people=people)

@@ -2,6 +2,7 @@
 
 from .agenda import agenda_item_create, agenda_item_defer, agenda_item_record_votes, agenda_item_update
 from .communications import communication_amend, communication_confirm, communication_create, communication_update
+from .deliberations import deliberation_add
 from .meetings import (
     meeting_amend,
     meeting_create,
@@ -23,6 +24,7 @@ __all__ = [
     "communication_confirm",
     "communication_create",
     "communication_update",
+    "deliberation_add",
     "meeting_amend",
     "meeting_create",
     "meeting_finalise",

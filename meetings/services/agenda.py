@@ -15,6 +15,7 @@ from schools.selectors import policy_in_force
 
 from ..choices import (
     PRE_COMMUNICATION_CATEGORIES,
+    SANZHONG_YIDA_CATEGORIES,
     AttendanceKind,
     AttendanceStatus,
     CommunicationOutcome,
@@ -25,7 +26,7 @@ from ..choices import (
 )
 from ..models import AgendaItem, Communication, Meeting, Recusal, Vote
 from ..roster import roster_counts
-from ..rules.agenda import meeting_start
+from ..rules.agenda import impromptu_allowed, meeting_start
 from ..rules.voting import decides_by_vote, principal_result, quorum_met, quorum_needed, voted_result
 from ._common import require_edit
 from .meetings import lock_meeting, touch_meeting
@@ -67,6 +68,26 @@ def _apply_gate(
         raise ValidationError({"pre_communications": GATE_MESSAGE})
 
 
+IMPROMPTU_SANZHONG_YIDA = "三重一大事项不得作为临时动议提出，须随会议通知和材料提前送达参会人员。"
+IMPROMPTU_NO_CONSENT = "临时动议须经会议主持人同意，请登记主持人已同意。"
+LEAD_NOT_MEMBER = "分管领导须为本次会议的应到成员。"
+
+
+def _validate_agenda_entry(*, meeting: Meeting, item: AgendaItem, lead_changed: bool) -> None:
+    """How the item reaches the agenda: a 临时动议 needs the chair's consent and is never 三重一大 (AGENDA_NOTICE);
+    the 分管领导 is one of the meeting's 应到 members (ABSENT_LEAD)."""
+    if not item.added_at_meeting:
+        item.chair_consented = False  # consent is recorded for 临时动议 only
+    elif not impromptu_allowed(category=item.category, chair_consented=item.chair_consented):
+        if item.category in SANZHONG_YIDA_CATEGORIES:
+            raise ValidationError({"added_at_meeting": IMPROMPTU_SANZHONG_YIDA})
+        raise ValidationError({"chair_consented": IMPROMPTU_NO_CONSENT})
+    if lead_changed and item.lead_member_id is not None:
+        expected = meeting.attendance.filter(kind=AttendanceKind.MEMBER, person_id=item.lead_member_id)
+        if not expected.exists():
+            raise ValidationError({"lead_member": LEAD_NOT_MEMBER})
+
+
 def _prepare(*, user: User, meeting: Meeting, communications) -> tuple[Meeting, list[Communication] | None]:
     require_edit(user, meeting.school)
     meeting = lock_meeting(meeting)
@@ -90,6 +111,9 @@ def agenda_item_create(
     gate_override_reason: str = "",
     is_confidential: bool | None = None,
     order: int | None = None,
+    lead_member: Person | None = None,
+    added_at_meeting: bool = False,
+    chair_consented: bool = False,
 ) -> AgendaItem:
     meeting, communications = _prepare(user=user, meeting=meeting, communications=pre_communications)
     override = gate_override_reason.strip()
@@ -112,7 +136,11 @@ def agenda_item_create(
         touches_staff_interests=touches_staff_interests,
         is_confidential=category == MatterCategory.PERSONNEL if is_confidential is None else is_confidential,
         gate_override_reason=override,
+        lead_member=lead_member,
+        added_at_meeting=added_at_meeting,
+        chair_consented=chair_consented,
     )
+    _validate_agenda_entry(meeting=meeting, item=item, lead_changed=True)
     item.full_clean()
     item.save()
     item.pre_communications.set(communications)
@@ -126,7 +154,7 @@ def agenda_item_update(*, user: User, item: AgendaItem, **changes) -> AgendaItem
     communications = changes.pop("pre_communications", None)
     meeting, communications = _prepare(user=user, meeting=item.meeting, communications=communications)
     item = AgendaItem.objects.get(pk=item.pk)
-    old_override = item.gate_override_reason
+    old_override, old_lead = item.gate_override_reason, item.lead_member_id
     for field, value in changes.items():
         setattr(item, field, value.strip() if isinstance(value, str) else value)
     _apply_gate(
@@ -137,6 +165,7 @@ def agenda_item_update(*, user: User, item: AgendaItem, **changes) -> AgendaItem
         override_reason=item.gate_override_reason,
         override_is_new=item.gate_override_reason != old_override,
     )
+    _validate_agenda_entry(meeting=meeting, item=item, lead_changed=item.lead_member_id != old_lead)
     if item.result in (ItemResult.PASSED, ItemResult.REJECTED):
         item.result = _result_of(item)
     item.full_clean()

@@ -18,6 +18,7 @@ from schools.selectors import memberships_on
 
 from ..choices import AttendanceKind, AttendanceStatus, ItemResult, MeetingStatus
 from ..models import AgendaItem, Attendance, Meeting, Vote
+from ..rules.agenda import meeting_start
 from ._common import require_edit, require_finalise
 
 MEETING_FINALISED = "会议纪要已定稿，不能修改；如需更正，请提交更正记录。"
@@ -66,6 +67,20 @@ def _validate_chair(meeting: Meeting) -> None:
         raise ValidationError({"chair": "主持人须为该会议在会议日期的应到成员。"})
 
 
+def _validate_notice(meeting: Meeting) -> None:
+    """通知及材料送达时间 (AGENDA_NOTICE): not in the future and not after the meeting starts (without a start
+    time, not after the meeting day)."""
+    sent = meeting.notice_sent_at
+    if sent is None:
+        return
+    if sent > timezone.now():
+        raise ValidationError({"notice_sent_at": "通知及材料送达时间不能晚于现在。"})
+    if meeting.start_time is not None and sent > meeting_start(meeting.date, meeting.start_time):
+        raise ValidationError({"notice_sent_at": "通知及材料送达时间不能晚于会议开始时间。"})
+    if timezone.localdate(sent) > meeting.date:
+        raise ValidationError({"notice_sent_at": "通知及材料送达时间不能晚于会议日期。"})
+
+
 @transaction.atomic
 def meeting_create(
     *,
@@ -77,6 +92,7 @@ def meeting_create(
     start_time: time | None = None,
     place: str = "",
     chair: Person | None = None,
+    notice_sent_at: datetime | None = None,
 ) -> Meeting:
     require_edit(user, school)
     meeting = Meeting(
@@ -87,10 +103,12 @@ def meeting_create(
         start_time=start_time,
         place=place.strip(),
         chair=chair,
+        notice_sent_at=notice_sent_at,
         created_by=user,
     )
     meeting.full_clean()
     _validate_chair(meeting)
+    _validate_notice(meeting)
     meeting.save()
     _snapshot_roster(meeting, user)
     recheck_school(meeting.school_id)
@@ -109,6 +127,7 @@ def meeting_update(*, user: User, meeting: Meeting, **changes) -> Meeting:
         setattr(meeting, field, value.strip() if isinstance(value, str) else value)
     meeting.full_clean()
     _validate_chair(meeting)
+    _validate_notice(meeting)
     meeting.save()
     if roster_changes:
         _snapshot_roster(meeting, user)

@@ -37,6 +37,7 @@ from ..forms.meetings import (
     MeetingPageForms,
     MinutesForm,
     PrincipalDecisionForm,
+    attach_deliberation_forms,
     editable_schools,
 )
 from ..models import AgendaItem, Meeting
@@ -108,6 +109,7 @@ def _detail(request: HttpRequest, meeting: Meeting, *, action_errors=(), status:
     if can_edit and meeting.status == MeetingStatus.HELD and not decides_by_vote(meeting.body):
         for item in items:  # 校长办公会: the principal's decision is recorded on the page itself
             item.decision_form = PrincipalDecisionForm(item=item, auto_id=f"id_item{item.pk}_%s")
+    attach_deliberation_forms(meeting=meeting, items=items, can_edit=can_edit)
     context = {
         "meeting": meeting,
         "items": items,

@@ -102,12 +102,16 @@ def test_pre_communication_and_it_resolves_when_linked(school):
     AgendaItemFactory(meeting=meeting, category=MatterCategory.GENERAL)
 
     finding = check("PRE_COMMUNICATION").get()
-    assert finding.subject == item and "会前没有书记校长沟通记录" in finding.message
+    assert finding.subject == item and "上会前没有经确认的书记校长沟通记录" in finding.message
 
-    late = CommunicationFactory(school=school, occurred_at=at(2026, 10, 12, 9))
+    confirmed = {"confirmed_by": UserFactory(), "confirmed_at": at(2026, 10, 12, 18)}
+    late = CommunicationFactory(school=school, occurred_at=at(2026, 10, 12, 9), **confirmed)
     item.pre_communications.add(late)
     assert check("PRE_COMMUNICATION").exists()  # a talk after the meeting does not count
-    item.pre_communications.add(CommunicationFactory(school=school, occurred_at=at(2026, 10, 8, 9)))
+    unconfirmed = CommunicationFactory(school=school, occurred_at=at(2026, 10, 8, 9))
+    item.pre_communications.add(unconfirmed)
+    assert check("PRE_COMMUNICATION").exists()  # nor one the other member has not confirmed
+    item.pre_communications.add(CommunicationFactory(school=school, occurred_at=at(2026, 10, 8, 9), **confirmed))
     assert not check("PRE_COMMUNICATION").exists()
     finding.refresh_from_db()
     assert finding.resolved_at is not None
@@ -128,11 +132,12 @@ def test_disagreement_forced(school):
     assert not check("DISAGREEMENT_FORCED").exists()
 
 
-def test_deferred_item_with_disagreement_is_fine(school):
+def test_deferred_item_tabled_during_disagreement_is_still_flagged(school):
+    """Putting the item on the agenda is the breach (DESIGN §3), whatever the meeting then did with it."""
     meeting = meeting_with(school, expected=5, present=5)
     item = AgendaItemFactory(meeting=meeting, result=ItemResult.DEFERRED, deferral_reason="分歧")
     item.pre_communications.add(CommunicationFactory(school=school, outcome=CommunicationOutcome.DISAGREEMENT))
-    assert not check("DISAGREEMENT_FORCED").exists()
+    assert check("DISAGREEMENT_FORCED").exists()
 
 
 @pytest.mark.parametrize(("spoke_last", "breached"), [(False, True), (True, False)])

@@ -111,7 +111,8 @@ class Organisation(GeneratorBase):
             group=group,
             parent=campus_of.pk if campus_of else None,
             committee=committee,
-            combined=party_org_type == "branch" and rng.random() < 0.2,  # 一肩挑 only where a 党支部 (DUAL_POSTS)
+            # 一肩挑 is for 党支部 schools; a few 党总支 schools have it too (DUAL_POSTS finds them)
+            combined=rng.random() < {"branch": 0.2, "general_branch": 0.03}.get(party_org_type, 0),
         )
         self._leadership(plan, rng)
         return plan

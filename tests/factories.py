@@ -196,3 +196,27 @@ class TaskFactory(DjangoModelFactory):
     title = factory.Sequence(lambda n: f"督办任务{n}")
     owner = factory.SubFactory(PersonFactory)
     due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
+
+
+# --- h4 ---
+class DeliberationFactory(DjangoModelFactory):
+    """酝酿 of a 干部任免 item before its meeting."""
+
+    class Meta:
+        model = "meetings.Deliberation"
+
+    item = factory.SubFactory(AgendaItemFactory, category=MatterCategory.PERSONNEL)
+    held_on = factory.LazyAttribute(lambda o: o.item.meeting.date - datetime.timedelta(days=3))
+    circle = "党组织班子成员"
+
+
+class ImplementationReportFactory(DjangoModelFactory):
+    """The principal's report on a decision's implementation to the 党组织."""
+
+    class Meta:
+        model = "decisions.ImplementationReport"
+
+    decision = factory.SubFactory(DecisionFactory)
+    reported_on = factory.LazyFunction(timezone.localdate)
+    reporter = factory.SubFactory(PersonFactory)
+    summary = "各项任务已按期完成。"

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.errors import NotAllowedError
 from decisions.choices import DecisionStatus, MatterCategory, Outcome, Tier
-from decisions.models import Finding, ImplementationReport, LegalReview
+from decisions.models import Finding, LegalReview
 from decisions.rules import RULES, run_rules
 from meetings import services as meeting_services
 from meetings.choices import (
@@ -26,7 +26,7 @@ from meetings.choices import (
     ItemResult,
     MeetingStatus,
 )
-from meetings.models import AgendaItem, Communication, Deliberation, Meeting, Recusal, Vote
+from meetings.models import AgendaItem, Communication, Meeting, Recusal, Vote
 from schools.choices import MeetingBody, PartyOrgType, Post
 from schools.models import School
 from tests.factories import (
@@ -35,6 +35,8 @@ from tests.factories import (
     AttendanceFactory,
     CommunicationFactory,
     DecisionFactory,
+    DeliberationFactory,
+    ImplementationReportFactory,
     MeetingFactory,
     PersonFactory,
     PolicyFactory,
@@ -664,7 +666,7 @@ def _school_with_everything():
     AppointmentFactory(school=combined, person=leader, post=Post.PRINCIPAL, start=PAIR_START)
     meeting = meeting_with(school, expected=5, present=2, day=D(2026, 9, 30))
     item = AgendaItemFactory(meeting=meeting, result=ItemResult.PASSED, votes_for=2, category=MatterCategory.PERSONNEL)
-    Deliberation.objects.create(item=item, held_on=D(2026, 9, 1), circle="班子成员")
+    DeliberationFactory(item=item, held_on=D(2026, 9, 1))
     office = meeting_with(school, expected=5, present=5, body=MeetingBody.PRINCIPAL_OFFICE, day=D(2026, 10, 9))
     AgendaItemFactory(
         meeting=office, category=MatterCategory.MAJOR_PROJECT, touches_staff_interests=True, result=ItemResult.PASSED
@@ -680,7 +682,7 @@ def _school_with_everything():
     )
     decided(school, item, amount=Decimal("200000"), category=MatterCategory.GENERAL, tier=Tier.CONSULT)
     closed = decided(school, category=MatterCategory.MAJOR_PROJECT, status=DecisionStatus.CLOSED, **CLOSED)
-    ImplementationReport.objects.create(decision=closed, reported_on=D(2026, 11, 1), reporter=leader, summary="已落实")
+    ImplementationReportFactory(decision=closed, reported_on=D(2026, 11, 1))
     decided(school, category=MatterCategory.MAJOR_PROJECT, status=DecisionStatus.CLOSED, **CLOSED)
     TaskFactory(decision__school=school, due_on=D(2026, 11, 1))
     return school

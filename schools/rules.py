@@ -22,6 +22,11 @@ def _vacant_since(appointments: list[Appointment], posts, today: date, registere
     return max(ended) + timedelta(days=1) if ended else registered
 
 
+def vacant_days(since: date, today: date) -> int:
+    """The day of the vacancy `today` is, the first vacant day being day 1 (空缺第 N 天)."""
+    return (today - since).days + 1
+
+
 POSTS_CHECKED = (("secretary", "书记", SECRETARY_POSTS), ("principal", "校长", PRINCIPAL_POSTS))
 
 
@@ -45,18 +50,17 @@ class PairVacancy(Rule):
         for school_id, created_at in ctx.schools().values_list("pk", "created_at"):
             registered = timezone.localdate(created_at)
             policy = ctx.policies.on(school_id, ctx.today)
-            for key, label, post_set in (
-                ("secretary", "书记", SECRETARY_POSTS),
-                ("principal", "校长", PRINCIPAL_POSTS),
-            ):
+            for key, label, post_set in POSTS_CHECKED:
                 since = _vacant_since(by_school[school_id], post_set, ctx.today, registered)
-                if since is not None and (ctx.today - since).days > policy.vacancy_days:
+                if since is None:
+                    continue
+                days = vacant_days(since, ctx.today)
+                if days > policy.vacancy_days:
                     yield self.breach(
                         School,
                         school_id,
                         school_id,
-                        f"{label}自 {since:%Y-%m-%d} 起空缺已 {(ctx.today - since).days} 天，"
-                        f"超过 {policy.vacancy_days} 天。",
+                        f"{label}自 {since:%Y-%m-%d} 起空缺，今天是第 {days} 天，超过 {policy.vacancy_days} 天。",
                         key=key,
                         policy=policy,
                     )

@@ -126,6 +126,17 @@ class DecisionRecords(GeneratorBase):
                     closed_on = max(max(done), deploy.day)
                     status = "closed"
                     steps.append(("implementing", "closed", at_local(closed_on, 18)))
+                    if (
+                        principal is not None and rng.random() < 0.97
+                    ):  # the principal's report to the 党组织 (REPORT_BACK)
+                        self.t.report.add(
+                            decision=decision,
+                            reported_on=closed_on,
+                            reporter=principal,
+                            item=None,
+                            summary=f"校长向党组织报告“{title}”的执行情况：各项任务已按期完成。",
+                            **self._stamps(at_local(closed_on, 17)),
+                        )
         if decided_on is not None and rng.random() >= 0.02:
             reviewed = day + timedelta(days=rng.randint(0, max(0, (decided_on - day).days)))
             self.t.legal_review.add(
@@ -151,6 +162,8 @@ class DecisionRecords(GeneratorBase):
             decided_on=decided_on,
             closing_summary="各项任务已完成，事项办结。" if status == "closed" else "",
             closed_on=closed_on,
+            is_emergency=False,
+            same_matter_as=None,
             created_by=plan.clerk,
             **self._stamps(created, steps[-1][2]),
         )
@@ -205,6 +218,8 @@ class DecisionRecords(GeneratorBase):
             decided_on=day,
             closing_summary="已办结。" if status == "closed" else "",
             closed_on=closed_on,
+            is_emergency=False,
+            same_matter_as=None,
             created_by=plan.clerk,
             **self._stamps(created, steps[-1][2]),
         )

@@ -139,3 +139,21 @@ __all__ = [
     "SURNAMES",
     "TALK_SUBJECTS",
 ]
+
+# 分管工作 of each post on the committees (CommitteeMembership.portfolio; ABSENT_LEAD reads it).
+PORTFOLIOS = {
+    "secretary": "党的建设、干部工作、意识形态",
+    "principal": "学校行政全面工作",
+    "deputy_secretary": "德育、共青团和少先队",
+    "deputy_principal": "教学、课程与教师发展",
+    "committee_member": "组织、宣传和统战",
+    "discipline_secretary": "纪检监察",
+    "union_chair": "工会、教职工权益",
+}
+DELIBERATION_CIRCLES = ("党组织班子成员", "书记、校长和分管副校长", "党组织书记、校长和纪检委员")
+VIEWS_HEARD = (
+    "与会人员均表示同意，建议抓好落实。",
+    "分管副校长建议细化实施方案，其他人员同意。",
+    "与会人员同意，建议做好经费测算。",
+    "有成员建议征求教职工意见后实施，校长采纳。",
+)

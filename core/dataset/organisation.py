@@ -12,6 +12,22 @@ from .base import GeneratorBase
 from .plans import CODE_PREFIX, JOINT, LEVELS, PASSWORD, PC, PO, SC, Holder, SchoolPlan, at_local
 
 
+def policy_values(**overrides) -> dict:
+    """A policy version's row: every parameter at the model's default (the rulebook's defaults), then `overrides`."""
+    values = {}
+    for field in Policy._meta.concrete_fields:
+        if field.primary_key or field.name in ("created_at", "updated_at") or not field.has_default():
+            continue
+        default = field.get_default()
+        if field.get_internal_type() == "JSONField":
+            default = _json(default)
+        elif isinstance(default, str):
+            default = str(default)  # a TextChoices member as its plain value (COPY writes str())
+        values[field.name] = default
+    values.update(overrides)
+    return values
+
+
 def _json(value):
     """JSONField value as the database driver expects it (a JSON string for raw COPY / INSERT)."""
     return json.dumps(value)
@@ -40,15 +56,15 @@ class Organisation(GeneratorBase):
         start = self.first_month - timedelta(days=365)
         if not Policy.objects.filter(school__isnull=True, effective_from=start).exists():
             self.t.policy.add(
-                school=None,
-                effective_from=start,
-                large_amount_threshold=Decimal("100000"),
-                minutes_due_days=7,
-                regular_talk_period="month",
-                emergency_log_hours=24,
-                vacancy_days=30,
-                legal_review_exempt_categories=_json([]),
-                note="生成数据：全区通用参数",
+                **policy_values(
+                    school=None,
+                    effective_from=start,
+                    large_amount_threshold=Decimal("100000"),
+                    minutes_due_working_days=2,
+                    daily_talk_period="week",
+                    regular_talk_period="month",
+                    note="生成数据：全区通用参数",
+                ),
                 **self._stamps(registered),
             )
 
@@ -62,6 +78,7 @@ class Organisation(GeneratorBase):
             campus_of = rng.choice(same_district)
         group = campus_of.group if campus_of else (rng.choice(self.groups) if rng.random() < 0.4 else None)
         committee = level != "primary" and rng.random() < 0.7 and campus_of is None
+        party_org_type = "committee" if committee else rng.choice(("general_branch", "branch"))
         if campus_of:
             parent = self._school_name(campus_of)
             base = f"{parent}{rng.choice(names.PLACES)}校区"
@@ -76,13 +93,14 @@ class Organisation(GeneratorBase):
             code=f"{CODE_PREFIX}{index + 1:06d}",
             name=name,
             level=level,
-            party_org_type="committee" if committee else rng.choice(("general_branch", "branch")),
+            party_org_type=party_org_type,
             district=district,
             group=group,
             parent=campus_of.pk if campus_of else None,
             address=f"北京市{rng.choice(names.PLACES)}路{rng.randint(1, 300)}号",
             is_active=True,
-            **self._stamps(at_local(self.first_month - timedelta(days=30), 9)),
+            # Registered when its records start: MEETING_FREQUENCY checks months from registration on.
+            **self._stamps(at_local(self.first_month, 8)),
         )
         self._names[pk] = name
         plan = SchoolPlan(
@@ -93,7 +111,8 @@ class Organisation(GeneratorBase):
             group=group,
             parent=campus_of.pk if campus_of else None,
             committee=committee,
-            combined=not committee and rng.random() < 0.1,
+            # 一肩挑 is for 党支部 schools; a few 党总支 schools have it too (DUAL_POSTS finds them)
+            combined=rng.random() < {"branch": 0.2, "general_branch": 0.03}.get(party_org_type, 0),
         )
         self._leadership(plan, rng)
         return plan
@@ -140,6 +159,7 @@ class Organisation(GeneratorBase):
         appoint("union_chair", (SC, JOINT), initial_start())
         if rng.random() < 0.01:
             plan.weekly_talks = True
+        plan.daily_talks_logged = rng.random() < 0.9
 
         stamp = at_local(first - timedelta(days=30), 10)
         for holder in plan.holders:
@@ -159,6 +179,7 @@ class Organisation(GeneratorBase):
                     body=body,
                     start=holder.start,
                     end=holder.end,
+                    portfolio=names.PORTFOLIOS.get(holder.post, ""),
                     **self._stamps(stamp),
                 )
         joined = at_local(first - timedelta(days=30), 9)
@@ -188,15 +209,12 @@ class Organisation(GeneratorBase):
             plan.principal_user = user("principal", current_principal, f"{plan.code.lower()}_principal")
         if plan.weekly_talks:
             self.t.policy.add(
-                school=plan.pk,
-                effective_from=first - timedelta(days=365),
-                large_amount_threshold=Decimal("100000"),
-                minutes_due_days=7,
-                regular_talk_period="week",
-                emergency_log_hours=24,
-                vacancy_days=30,
-                legal_review_exempt_categories=_json([]),
-                note="生成数据：本校要求每周一对一深度对话",
+                **policy_values(
+                    school=plan.pk,
+                    effective_from=first - timedelta(days=365),
+                    regular_talk_period="week",
+                    note="生成数据：本校要求每周一对一深度对话",
+                ),
                 **self._stamps(at_local(first - timedelta(days=30), 9)),
             )
 

@@ -63,4 +63,5 @@ class SchoolPlan:
     clerk: int = 0
     secretary_user: int = 0
     principal_user: int = 0
-    weekly_talks: bool = False
+    weekly_talks: bool = False  # the school's rules ask for a weekly 一对一深度对话
+    daily_talks_logged: bool = True  # the pair logs its weekly 日常沟通 (REGULAR_TALK)

@@ -7,14 +7,23 @@ from decisions.models import (
     Consultation,
     Decision,
     DecisionTransition,
+    ImplementationReport,
     LegalReview,
     Task,
     TaskProgress,
 )
-from meetings.models import AgendaItem, Attendance, Communication, Meeting, Recusal, Vote
+from meetings.models import AgendaItem, Attendance, Communication, Deliberation, Meeting, Recusal, Vote
 from schools.models import Appointment, CommitteeMembership, EducationGroup, Person, Policy, School, SchoolDistrict
 
 from .writer import Table
+
+# Every parameter of a policy version (new parameters included without touching the generator); values from
+# `organisation.policy_values`.
+POLICY_FIELDS = [
+    field.name
+    for field in Policy._meta.concrete_fields
+    if not field.primary_key and field.name not in ("created_at", "updated_at")
+] + ["created_at", "updated_at"]
 
 
 @dataclass
@@ -37,6 +46,8 @@ class Tables:
     item_comm: Table
     vote: Table
     recusal: Table
+    deliberation: Table
+    deliberation_person: Table
     decision: Table
     decision_leader: Table
     decision_comm: Table
@@ -46,6 +57,7 @@ class Tables:
     legal_review: Table
     task: Table
     progress: Table
+    report: Table
 
     @classmethod
     def create(cls) -> "Tables":
@@ -61,22 +73,8 @@ class Tables:
             ),
             person=Table(Person, ["code", "name", "gender", "note", *stamps]),
             appointment=Table(Appointment, ["person", "school", "post", "start", "end", "note", *stamps]),
-            membership=Table(CommitteeMembership, ["person", "school", "body", "start", "end", *stamps]),
-            policy=Table(
-                Policy,
-                [
-                    "school",
-                    "effective_from",
-                    "large_amount_threshold",
-                    "minutes_due_days",
-                    "regular_talk_period",
-                    "emergency_log_hours",
-                    "vacancy_days",
-                    "legal_review_exempt_categories",
-                    "note",
-                    *stamps,
-                ],
-            ),
+            membership=Table(CommitteeMembership, ["person", "school", "body", "start", "end", "portfolio", *stamps]),
+            policy=Table(Policy, POLICY_FIELDS),
             user=Table(
                 User,
                 [
@@ -121,6 +119,7 @@ class Tables:
                     "body",
                     "title",
                     "date",
+                    "notice_sent_at",
                     "start_time",
                     "place",
                     "chair",
@@ -140,6 +139,9 @@ class Tables:
                     "order",
                     "title",
                     "proposer",
+                    "lead_member",
+                    "added_at_meeting",
+                    "chair_consented",
                     "category",
                     "touches_staff_interests",
                     "is_confidential",
@@ -148,6 +150,8 @@ class Tables:
                     "votes_for",
                     "votes_against",
                     "votes_abstain",
+                    "views_heard",
+                    "principal_decision",
                     "result",
                     "deferral_reason",
                     "minutes",
@@ -157,6 +161,8 @@ class Tables:
             item_comm=through(AgendaItem.pre_communications, "agendaitem", "communication"),
             vote=Table(Vote, ["item", "person", "choice"]),
             recusal=Table(Recusal, ["item", "person", "reason"]),
+            deliberation=Table(Deliberation, ["item", "held_on", "circle", "note", *stamps]),
+            deliberation_person=through(Deliberation.participants, "deliberation", "person"),
             decision=Table(
                 Decision,
                 [
@@ -174,6 +180,8 @@ class Tables:
                     "decided_on",
                     "closing_summary",
                     "closed_on",
+                    "is_emergency",
+                    "same_matter_as",
                     "created_by",
                     *stamps,
                 ],
@@ -186,6 +194,7 @@ class Tables:
             legal_review=Table(LegalReview, ["decision", "reviewer", "reviewed_on", "conclusion", "note", *stamps]),
             task=Table(Task, ["decision", "title", "owner", "due_on", "status", "done_on", *stamps]),
             progress=Table(TaskProgress, ["task", "noted_on", "text", "author", "created_at"]),
+            report=Table(ImplementationReport, ["decision", "reported_on", "reporter", "item", "summary", *stamps]),
         )
 
     def all(self) -> list[Table]:

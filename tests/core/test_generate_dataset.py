@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import timezone
 
 from core.dataset import generate
 from core.models import DemoDataset, User
@@ -62,8 +63,9 @@ def test_counts_are_sensible(dataset):
         "meetings": Meeting.objects.count() / 8,
         "decisions": Decision.objects.count() / 8,
     }
-    # A year of a school: monthly 一对一 talks and more, two to four meetings a month, a decision a month or so.
-    assert 15 <= per_school["communications"] <= 60
+    # A year of a school: weekly 日常沟通 (most pairs log them), a monthly 一对一深度对话 and more, two to four
+    # meetings a month, a decision a month or so.
+    assert 15 <= per_school["communications"] <= 90
     assert 25 <= per_school["meetings"] <= 60
     assert 6 <= per_school["decisions"] <= 40
     assert Attendance.objects.count() > 3 * Meeting.objects.count()
@@ -109,6 +111,33 @@ def test_rules_find_some_breaches_but_not_everywhere(dataset):
     assert findings.exists()
     assert findings.count() < AgendaItem.objects.count() // 4
     assert {"MINUTES_LATE", "REGULAR_TALK"} & set(findings.values_list("rule", flat=True))
+
+
+def test_rulebook_v2_records_are_generated(dataset):
+    """The records the v2 rules read: notices, 校长决定 at the 校长办公会, 酝酿, weekly 日常沟通, portfolios,
+    implementation reports, and policies in working days."""
+    from decisions.models import ImplementationReport
+    from meetings.models import Deliberation
+    from schools.models import Policy
+
+    meetings = Meeting.objects.all()
+    notified_the_day_before = sum(
+        1 for m in meetings if m.notice_sent_at and timezone.localdate(m.notice_sent_at) < m.date
+    )
+    assert 0.9 * meetings.count() <= notified_the_day_before < meetings.count()
+    office_items = AgendaItem.objects.filter(meeting__body="principal_office")
+    assert office_items.exists()
+    assert not office_items.exclude(principal_decision="").filter(votes_for__isnull=False).exists()
+    assert not office_items.filter(principal_decision="").exists()
+    assert not AgendaItem.objects.filter(meeting__body="party_committee").exclude(principal_decision="").exists()
+    assert Deliberation.objects.filter(item__category="personnel").exists()
+    assert (
+        Communication.objects.filter(category="daily_talk").count()
+        > Communication.objects.filter(category="regular_talk").count()
+    )
+    assert CommitteeMembership.objects.exclude(portfolio="").exists()
+    assert ImplementationReport.objects.filter(decision__status="closed").exists()
+    assert set(Policy.objects.values_list("minutes_due_working_days", flat=True)) == {2}
 
 
 def test_dashboard_runs_on_the_dataset(dataset):

@@ -237,12 +237,12 @@ def test_recording_votes_again_keeps_the_old_votes_when_it_fails_midway(clerk_a,
 
     people = PersonFactory.create_batch(5)
     for person in people:
-        CommitteeMembershipFactory(school=school_a, body=MeetingBody.PRINCIPAL_OFFICE, person=person)
+        CommitteeMembershipFactory(school=school_a, body=MeetingBody.JOINT, person=person)
     meeting = meeting_services.meeting_create(
         user=clerk_a,
         school=school_a,
-        body=MeetingBody.PRINCIPAL_OFFICE,
-        title="校长办公会",
+        body=MeetingBody.JOINT,  # a voting body (at a 校长办公会 the principal decides: no vote result)
+        title="党政联席会",
         date=timezone_yesterday(),
     )
     meeting_services.meeting_record_attendance(

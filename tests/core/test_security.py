@@ -26,9 +26,10 @@ from core.models import User
 from decisions.choices import DecisionStatus, Outcome
 from decisions.models import Evidence
 from decisions.services.tasks import MAX_EVIDENCE_BYTES
-from meetings.choices import MeetingStatus
+from meetings.choices import MatterCategory, MeetingStatus
 from meetings.models import Meeting
 from reports.models import ReportRun, ReportScope, ReportStatus
+from schools.choices import MeetingBody
 from tests.factories import PASSWORD, AgendaItemFactory, DecisionFactory, MeetingFactory, TaskFactory
 from tests.meetings.conftest import _pair
 
@@ -166,6 +167,7 @@ NOT_PAGES = {
     "decision_decide",
     "consultation_add",
     "legal_review_add",
+    "implementation_report_add",
     "decision_close",
     "task_create",
     "task_add_progress",
@@ -258,11 +260,18 @@ def _open_records(user: User) -> list[str]:
     votes and a draft decision appear only on records still open, so make one of each."""
     held = MeetingFactory(school=user.school, status=MeetingStatus.HELD, created_by=user)
     AgendaItemFactory(meeting=held)
+    personnel = AgendaItemFactory(meeting=held, category=MatterCategory.PERSONNEL)  # its 酝酿 form
+    office = MeetingFactory(
+        school=user.school, status=MeetingStatus.HELD, body=MeetingBody.PRINCIPAL_OFFICE, created_by=user
+    )
+    office_item = AgendaItemFactory(meeting=office)  # the principal's decision form
     preparing = MeetingFactory(school=user.school, created_by=user)
     draft = DecisionFactory(school=user.school, status=DecisionStatus.DRAFT, created_by=user)
     finalised = Meeting.objects.filter(school=user.school, status=MeetingStatus.FINALISED).first()  # 更正
-    return [reverse("meeting_detail", args=[m.pk]) for m in (held, preparing, finalised)] + [
-        reverse("decision_detail", args=[draft.pk])
+    return [reverse("meeting_detail", args=[m.pk]) for m in (held, office, preparing, finalised)] + [
+        reverse("decision_detail", args=[draft.pk]),
+        reverse("item_deliberation", args=[held.pk, personnel.pk]),
+        reverse("item_principal_decision", args=[office.pk, office_item.pk]),
     ]
 
 

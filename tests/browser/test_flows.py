@@ -185,7 +185,7 @@ def test_a_clerk_logs_a_talk_through_the_form_and_sees_it_counted(browser_page):
     when = max(now - datetime.timedelta(minutes=1), now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
     form = page.get_by_role("form", name="沟通记录")
     form.get_by_label("沟通时间").fill(when.strftime("%Y-%m-%dT%H:%M"))
-    form.get_by_label("沟通类别").select_option(label="日常定期一对一深度对话")
+    form.get_by_label("沟通类别").select_option(label="一对一深度对话")
     form.get_by_label("沟通时机").select_option(label="日常定期")
     form.get_by_label("主题").fill("浏览器测试：本月一对一深度对话")
     form.get_by_label("沟通内容").fill("交流本学期师资队伍建设与课后服务安排。")

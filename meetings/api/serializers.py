@@ -203,7 +203,7 @@ class AgendaItemSerializer(FastReadMixin, serializers.ModelSerializer):
     texts blanked, proposer, communications, votes per person and recusals left out, counts and result kept.
 
     v1 change (Rulebook v2): a 校长办公会 does not vote; the principal decides after hearing the members' views
-    (意见（六）). Added `decided_by` (`vote` at 党组织会议 / 党政联席会 / 教代会, `principal` at a 校长办公会),
+    (意见（六）). Added `decision_method` (`vote` at 党组织会议 / 党政联席会 / 教代会, `principal` at a 校长办公会),
     `principal_decision` (agree / disagree / defer, blank until recorded), `principal_decision_label` and
     `views_heard`. Every other field keeps its meaning; at a 校长办公会 `result` follows `principal_decision`
     (pending until it is recorded) and `votes_*` / `votes` are the members' 表态, counted nowhere.
@@ -212,7 +212,7 @@ class AgendaItemSerializer(FastReadMixin, serializers.ModelSerializer):
     school = serializers.IntegerField(source="meeting.school_id", read_only=True, label="学校")
     category_label = LabelField(source="get_category_display", label="事项类别名称")
     result_label = LabelField(source="get_result_display", label="表决结果名称")
-    decided_by = serializers.SerializerMethodField(
+    decision_method = serializers.SerializerMethodField(
         label="决定方式",
         help_text="vote：表决（党组织会议、党政联席会、教代会）；principal：校长听取意见后决定（校长办公会）。",
     )
@@ -253,7 +253,7 @@ class AgendaItemSerializer(FastReadMixin, serializers.ModelSerializer):
             "deliberations",
             "result",
             "result_label",
-            "decided_by",
+            "decision_method",
             "principal_decision",
             "principal_decision_label",
             "views_heard",
@@ -268,7 +268,7 @@ class AgendaItemSerializer(FastReadMixin, serializers.ModelSerializer):
     def get_redacted(self, obj) -> bool:
         return getattr(obj, "redacted", False)
 
-    def get_decided_by(self, obj) -> str:
+    def get_decision_method(self, obj) -> str:
         return "vote" if decides_by_vote(obj.meeting.body) else "principal"
 
     def prepare_instance(self, instance):

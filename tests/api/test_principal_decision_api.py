@@ -44,7 +44,7 @@ def test_principal_decision_with_no_votes_passes_and_raises_nothing(api, school_
     assert body["principal_decision"] == "agree"
     assert body["principal_decision_label"] == "同意"
     assert body["views_heard"] == DECISION["views_heard"]
-    assert (body["result"], body["decided_by"], body["votes_for"]) == (ItemResult.PASSED, "principal", None)
+    assert (body["result"], body["decision_method"], body["votes_for"]) == (ItemResult.PASSED, "principal", None)
     assert response["ETag"] == etag(client, f"{ITEMS}{item.pk}/")
     unquorate = office_item(school_a, roster=(4, 1), principal_decision="agree", result=ItemResult.PASSED)
     call_command("check_compliance", "--school", school_a.code, stdout=io.StringIO())
@@ -99,7 +99,7 @@ def test_legacy_votes_on_a_principal_office_item_are_accepted_and_decide_nothing
     response = post(client, item, "votes", {**totals, "result": "passed"})
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert (body["votes_for"], body["result"], body["decided_by"]) == (4, ItemResult.PENDING, "principal")
+    assert (body["votes_for"], body["result"], body["decision_method"]) == (4, ItemResult.PENDING, "principal")
     post(client, item, "principal-decision", {**DECISION, "principal_decision": "disagree"})
     response = post(client, item, "votes", totals)
     assert response.status_code == 200
@@ -111,7 +111,7 @@ def test_voting_body_item_shape_keeps_its_fields(api, school_a, principal_a):
     item = AgendaItemFactory(meeting=HeldMeetingFactory(school=school_a, roster=(4, 2)))
     votes = {"totals": {"for": 2, "against": 0, "abstain": 0}, "secretary_spoke_last": True}
     body = post(client, item, "votes", votes).json()
-    assert (body["result"], body["decided_by"], body["principal_decision"]) == (ItemResult.REJECTED, "vote", "")
+    assert (body["result"], body["decision_method"], body["principal_decision"]) == (ItemResult.REJECTED, "vote", "")
     assert body["principal_decision_label"] == ""
 
 

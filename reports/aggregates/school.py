@@ -14,7 +14,7 @@ from decisions.choices import DecisionStatus, Outcome, TaskStatus
 from decisions.models import Decision, Finding, Task
 from decisions.rules import RULES
 from decisions.selectors import decision_list, finding_list, task_list
-from meetings.choices import CommunicationCategory
+from meetings.choices import ROUTINE_TALK_CATEGORIES, CommunicationCategory
 from meetings.models import Communication
 from schools.choices import TalkPeriod
 from schools.models import School
@@ -60,6 +60,7 @@ class SchoolDashboard:
     pair_history: list[LeadershipPair]
     communications: Counter  # category → count this month
     cadence: TalkCadence
+    daily_cadence: TalkCadence
     decisions_in_progress: list[Decision]
     overdue_tasks: list[Task]
     finding_groups: list[FindingGroup]
@@ -83,8 +84,12 @@ def _weeks_begun(first: date, today: date) -> list[date]:
     return weeks
 
 
-def talk_cadence(*, school: School, talk_days: list[date], first: date, today: date) -> TalkCadence:
-    period = policy_in_force(school=school, on=today).regular_talk_period
+def talk_cadence(
+    *, school: School, talk_days: list[date], first: date, today: date, field: str = "regular_talk_period"
+) -> TalkCadence:
+    """This month's talks against the policy's cadence: `regular_talk_period` (一对一深度对话) or `daily_talk_period`
+    (日常沟通, which a 深度对话 also counts for), as REGULAR_TALK checks them."""
+    period = getattr(policy_in_force(school=school, on=today), field)
     if period == TalkPeriod.WEEK:
         weeks = _weeks_begun(first, today)
         talk_weeks = {day - timedelta(days=day.weekday()) for day in talk_days}
@@ -125,6 +130,7 @@ def school_dashboard(*, user: User, school: School, today: date | None = None) -
     talk_days = [
         at.astimezone(LOCAL_TZ).date() for category, at in rows if category == CommunicationCategory.REGULAR_TALK
     ]
+    routine_days = [at.astimezone(LOCAL_TZ).date() for category, at in rows if category in ROUTINE_TALK_CATEGORIES]
     tasks = task_list(user=user).filter(decision__school=school, due_on__lt=today).exclude(status=TaskStatus.DONE)
     findings = (
         finding_list(user=user)
@@ -141,6 +147,9 @@ def school_dashboard(*, user: User, school: School, today: date | None = None) -
         pair_history=leadership.pair_history,
         communications=communications,
         cadence=talk_cadence(school=school, talk_days=talk_days, first=first, today=today),
+        daily_cadence=talk_cadence(
+            school=school, talk_days=routine_days, first=first, today=today, field="daily_talk_period"
+        ),
         decisions_in_progress=list(
             in_progress(decision_list(user=user).filter(school=school)).order_by("status", "-created_at")
         ),

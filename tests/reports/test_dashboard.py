@@ -411,6 +411,22 @@ def test_school_dashboard_links_and_cadence(school_a, secretary_a, login):
     assert any(q.get("rule") == ["TASK_OVERDUE"] for q in _links(body, reverse("finding_list")))
 
 
+def test_school_dashboard_daily_talks_weekly(school_a, principal_a, login):
+    """日常沟通 weekly (the default): the week of a 日常沟通 or a 深度对话 is covered; a week without is not."""
+    pair(school_a)
+    url = reverse("school_dashboard", args=[school_a.pk])
+    daily = login(principal_a).get(url).context["dashboard"].daily_cadence
+    assert (daily.period, daily.talks, daily.covered, daily.is_met) == (TalkPeriod.WEEK, 0, 0, False)
+    communication(school_a, CommunicationCategory.DAILY_TALK, today())
+    communication(school_a, CommunicationCategory.REGULAR_TALK, today())  # also counts, same week
+    response = login(principal_a).get(url)
+    daily = response.context["dashboard"].daily_cadence
+    assert (daily.talks, daily.covered) == (2, 1)
+    assert daily.is_met is (daily.required == 1)
+    assert response.context["dashboard"].cadence.talks == 1  # 深度对话 only
+    assert "日常沟通（含深度对话）" in response.content.decode()
+
+
 def test_school_dashboard_monthly_cadence_not_met(school_a, principal_a, login):
     response = login(principal_a).get(reverse("school_dashboard", args=[school_a.pk]))
     cadence = response.context["dashboard"].cadence

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.models import Role, User
@@ -25,7 +24,8 @@ from decisions.choices import SANZHONG_YIDA_CATEGORIES, MatterCategory
 from decisions.models import Decision, Finding, Task
 from decisions.rules import RULES
 from meetings.choices import AttendanceKind, AttendanceStatus, CommunicationCategory
-from meetings.models import AgendaItem, Attendance, Communication, Meeting
+from meetings.models import AgendaItem, Communication, Meeting
+from meetings.roster import expected_count, present_count
 from meetings.rules.voting import decides_by_vote
 from schools.choices import MeetingBody
 from schools.models import Appointment, School, SchoolDistrict
@@ -263,17 +263,6 @@ class Section:
         return [(f"{self.anchor}-{key}", title) for key, title in items]
 
 
-def _count(**filters) -> Subquery:
-    rows = (
-        Attendance.objects.filter(meeting_id=OuterRef("deciding_item__meeting_id"), **filters)
-        .order_by()
-        .values("meeting_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows), 0)
-
-
 def _is_confidential(decision: Decision) -> bool:
     item = decision.deciding_item
     return decision.category == MatterCategory.PERSONNEL or bool(item and item.is_confidential)
@@ -290,8 +279,7 @@ def _decision_rows(schools: QuerySet[School], target: ReportTarget) -> list[Deci
         )
         .select_related("school", "deciding_item__meeting", "decided_by")
         .annotate(
-            expected=_count(kind=AttendanceKind.MEMBER),
-            present=_count(kind=AttendanceKind.MEMBER, status=AttendanceStatus.PRESENT),
+            expected=expected_count("deciding_item__meeting"), present=present_count("deciding_item__meeting")
         )
         .prefetch_related(
             "responsible_leaders",

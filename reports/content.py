@@ -23,7 +23,7 @@ from core.models import Role, User
 from decisions.choices import SANZHONG_YIDA_CATEGORIES, MatterCategory
 from decisions.models import Decision, Finding, Task
 from decisions.rules import RULES
-from meetings.choices import AttendanceKind, AttendanceStatus, CommunicationCategory
+from meetings.choices import CommunicationCategory
 from meetings.models import AgendaItem, Communication, Meeting
 from meetings.roster import expected_count, present_count
 from meetings.rules.voting import decides_by_vote
@@ -278,9 +278,7 @@ def _decision_rows(schools: QuerySet[School], target: ReportTarget) -> list[Deci
             decided_on__lte=target.period_end,
         )
         .select_related("school", "deciding_item__meeting", "decided_by")
-        .annotate(
-            expected=expected_count("deciding_item__meeting"), present=present_count("deciding_item__meeting")
-        )
+        .annotate(expected=expected_count("deciding_item__meeting"), present=present_count("deciding_item__meeting"))
         .prefetch_related(
             "responsible_leaders",
             Prefetch("communications", queryset=Communication.objects.order_by("occurred_at", "pk")),
@@ -427,17 +425,10 @@ def _month_communications(school: School, target: ReportTarget) -> list[Communic
 
 
 def _month_meetings(school: School, target: ReportTarget) -> list[Meeting]:
-    members = Q(attendance__kind=AttendanceKind.MEMBER)
     return list(
         Meeting.objects.filter(school=school, date__gte=target.period, date__lte=target.period_end)
         .select_related("chair")
-        .annotate(
-            expected_count=Count("attendance", filter=members, distinct=True),
-            present_count=Count(
-                "attendance", filter=members & Q(attendance__status=AttendanceStatus.PRESENT), distinct=True
-            ),
-            item_count=Count("items", distinct=True),
-        )
+        .annotate(expected_count=expected_count(), present_count=present_count(), item_count=Count("items"))
         .order_by("date", "pk")
     )
 

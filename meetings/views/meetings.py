@@ -26,7 +26,7 @@ from schools import selectors as school_selectors
 from schools.choices import MeetingBody
 
 from .. import selectors, services
-from ..choices import AttendanceKind, AttendanceStatus, MeetingStatus
+from ..choices import AttendanceKind, MeetingStatus
 from ..exports import meeting_list_xlsx
 from ..filters_meetings import MeetingFilter
 from ..forms.meetings import (
@@ -41,6 +41,7 @@ from ..forms.meetings import (
     editable_schools,
 )
 from ..models import AgendaItem, Meeting
+from ..roster import roster_counts
 from ..rules.voting import decides_by_vote
 from ..services.meetings import MEETING_FINALISED
 from ._forms_handling import attempt, save_meeting_page, service_errors
@@ -268,9 +269,8 @@ def _votes_page(request, meeting, item, *, votes_form=None, defer_form=None, dec
         "decision_form": decision_form,
         "is_principal_office": principal_office,
         "is_staff_congress": meeting.body == MeetingBody.STAFF_CONGRESS,
-        "expected": len(members),
-        "present": sum(a.status == AttendanceStatus.PRESENT for a in members),
     }
+    context["expected"], context["present"] = roster_counts(meeting)
     forms = (votes_form, defer_form, decision_form)
     failed = any(form is not None and form.is_bound and form.errors for form in forms)
     return render(request, "meetings/item_votes.html", context, status=400 if failed else 200)

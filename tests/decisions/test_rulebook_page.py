@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from core.rules import ORDER, RULES, SOURCES
 from decisions.models import Finding
+from haidian_governance.celery import app as celery_app
 from meetings.choices import MeetingStatus
 from schools.models import Policy, School
 from tests.factories import MeetingFactory, PolicyFactory
@@ -108,9 +109,10 @@ def test_findings_link_to_their_rule(client, school_a, district_admin):
 
 
 def test_policy_change_recomputes_findings_and_records_the_version(
-    school_a, django_capture_on_commit_callbacks, settings
+    school_a, django_capture_on_commit_callbacks, settings, monkeypatch
 ):
     settings.COMPLIANCE_CHECK_ON_WRITE = True
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)  # the task in-process, with or without a broker
     # Held on Monday 2026-11-02, never signed: late under 2 working days.
     MeetingFactory(school=school_a, date=D(2026, 11, 2), status=MeetingStatus.HELD)
     with django_capture_on_commit_callbacks(execute=True):

@@ -51,13 +51,14 @@ class ScopedFilterSet(django_filters.FilterSet):
 
     @property
     def form(self):
-        if not hasattr(self, "_form"):
-            form = super().form
+        form = super().form  # built once and kept by django-filter; narrowed here the first time
+        if not getattr(form, "scope_applied", False):
             user = getattr(self.request, "user", None)
             for name in _filters_outside_scope(user):
                 form.fields.pop(name, None)
             use_school_search(form, user)
-        return self._form
+            form.scope_applied = True
+        return form
 
 
 def _local_midnight(day: datetime.date) -> datetime.datetime:

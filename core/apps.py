@@ -6,7 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "用户与权限"
 
     def ready(self) -> None:
-        from . import backends, dataversion
+        from . import dataversion
         from .api import schema  # noqa: F401  (registers the OpenAPI authentication extension)
         from .api.tombstones import track_default_models
         from .audit import recording
@@ -14,4 +14,3 @@ class CoreConfig(AppConfig):
         track_default_models()
         recording.connect()
         dataversion.connect()
-        backends.connect()

@@ -12,9 +12,8 @@ scope-wide figures (dashboard aggregates, list counts) keyed by it are never ser
 - `cached(key_parts, compute)` reads through the cache under the current version, with a bounded TTL
   (settings.DASHBOARD_CACHE_SECONDS) as a safety net; 0 turns caching off, the default without Redis, since a
   process-local cache cannot see another process's bump.
-- Within one web request the version is read from the cache once (a page asks for it for its body, its figures
-  and the layout), in the same round trip as the session (`core.sessions`); the request's own bumps update it.
-  Outside requests (tasks, commands) every call reads it.
+- Within one web request the version is read from the cache once (a page asks for it for its figures and the
+  layout); the request's own bumps update it. Outside requests (tasks, commands) every call reads it.
 - `cached(..., local=True)` also keeps the value in the process, under the same versioned key, for small values
   that every page reads (the demo banner flag): as fresh as the shared copy, without a cache round trip.
 """
@@ -61,17 +60,6 @@ def current() -> str:
     if in_request:
         _request.version = str(version)
     return str(version)
-
-
-def prime(version: object) -> None:
-    """The version read by someone else in this request (the session store reads it with the session)."""
-    if getattr(_request, "in_request", False) and _request.version is None and version is not None:
-        _request.version = str(version)
-
-
-def wanted() -> bool:
-    """Whether this request has not read the version yet."""
-    return getattr(_request, "in_request", False) and _request.version is None
 
 
 def bump() -> None:

@@ -14,7 +14,7 @@ import time
 from functools import wraps
 
 import redis
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.redis import RedisCache
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import get_template
@@ -122,30 +122,12 @@ def _fail_open(default):
     return decorate
 
 
-class ReusedRedisClients(RedisCacheClient):
-    """Django's Redis cache client, keeping one `redis.Redis` per connection pool instead of building one per
-    operation: redis-py fills its table of response callbacks for every new client (~0.1 ms), and a page makes
-    several cache reads. A `redis.Redis` is thread-safe; its pool reconnects after a fork."""
-
-    def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
-        clients = self.__dict__.setdefault("_clients", {})
-        client = clients.get(index)
-        if client is None:
-            client = clients[index] = self._client(connection_pool=self._get_connection_pool(write))
-        return client
-
-
 class FailOpenRedisCache(RedisCache):
     """Django's Redis cache that treats an unreachable Redis as an empty cache instead of an error.
 
     Nothing in the portal keeps state only in the cache: sessions (cached, written through) and lock-outs (axes)
     live in the database; API throttling counts in the cache and is not enforced while Redis is down.
     """
-
-    def __init__(self, server, params):
-        super().__init__(server, params)
-        self._class = ReusedRedisClients
 
     add = _fail_open(lambda *args, **kwargs: False)(RedisCache.add)
     get = _fail_open(lambda key, default=None, version=None: default)(RedisCache.get)
@@ -158,15 +140,6 @@ class FailOpenRedisCache(RedisCache):
     set_many = _fail_open(lambda *args, **kwargs: [])(RedisCache.set_many)
     delete_many = _fail_open(lambda *args, **kwargs: None)(RedisCache.delete_many)
     clear = _fail_open(lambda *args, **kwargs: False)(RedisCache.clear)
-
-    @_fail_open(lambda key, timeout, version=None: 1)
-    def hit(self, key: str, timeout: int, version: int | None = None) -> int:
-        """Count one hit under `key` (created with this timeout, never extended) in one atomic round trip; the
-        count so far. Redis down: 1 (a rate limit counted here is not enforced until Redis returns)."""
-        key = self.make_and_validate_key(key, version=version)
-        pipe = self._cache.get_client(key, write=True).pipeline(transaction=True)
-        _, count = pipe.set(key, 0, ex=timeout, nx=True).incr(key).execute()
-        return count
 
 
 def _eager(task) -> bool:

@@ -6,14 +6,9 @@ import datetime
 
 import django_filters
 from django import forms
-from django.core.exceptions import EmptyResultSet
 from django.db.models import QuerySet
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
 
-from core import dataversion
 from core.models import SCHOOL_ROLES, Role
 from core.school_search import SchoolChoiceFilter, use_school_search
 from core.scope import restrict
@@ -35,73 +30,6 @@ class PeriodDateField(forms.DateField):
             raise forms.ValidationError(DATE_ERROR, code="out_of_range")
 
 
-class FastSelect(forms.Select):
-    """A `<select>` whose options are written in one pass in Python, not through one widget template per option:
-    a filter listing every school of the city (2,000 options) costs milliseconds instead of a third of a second.
-    Same markup and selection rules as Django's `Select` (values and labels escaped by `django.utils.html`)."""
-
-    def render(self, name, value, attrs=None, renderer=None) -> str:
-        final_attrs = self.build_attrs(self.attrs, attrs)
-        selected = set(self.format_value(value))
-        key = choices_key(self.choices)
-        if key is None:
-            options = self._options(selected)
-        else:  # the options of a model field (every school in scope), cached with the selection
-            options = dataversion.cached(
-                (*key, sorted(selected), self.allow_multiple_selected), lambda: self._options(selected)
-            )
-        select = format_html('<select name="{}"{}>', name, flatatt(final_attrs))
-        return mark_safe(f"{select}\n{options}\n</select>")  # noqa: S308  (every piece is escaped)
-
-    def _options(self, selected: set[str]) -> str:
-        parts = []
-        state = {"has_selected": False}
-        for option_value, option_label in self.choices:
-            if isinstance(option_label, (list, tuple)):
-                parts.append(format_html('<optgroup label="{}">', option_value))
-                parts.extend(self._option(v, label, selected, state) for v, label in option_label)
-                parts.append("</optgroup>")
-            else:
-                parts.append(self._option(option_value, option_label, selected, state))
-        return "\n".join(parts)
-
-    def _option(self, value, label, selected: set[str], state: dict) -> str:
-        value = "" if value is None else str(value)
-        is_selected = value in selected and (self.allow_multiple_selected or not state["has_selected"])
-        state["has_selected"] |= is_selected
-        return (
-            f'<option value="{conditional_escape(value)}"{" selected" if is_selected else ""}>'
-            f"{conditional_escape(label)}</option>"
-        )
-
-
-def choices_key(choices) -> tuple | None:
-    """Cache key parts of a model field's choices (None for fixed choices): the choice query's own SQL (it
-    carries the user's scope), the field class (its labels) and its empty label; the data version is added by
-    `dataversion.cached`. Rendering 2,000 schools costs a query, 2,000 model instances and the escaping."""
-    queryset = getattr(choices, "queryset", None)
-    if queryset is None:
-        return None
-    try:
-        sql, params = queryset.query.sql_with_params()
-    except EmptyResultSet:
-        return None
-    field = getattr(choices, "field", None)
-    label = str(getattr(field, "empty_label", ""))
-    return ("options", type(field).__module__, type(field).__qualname__, label, queryset.db, sql, tuple(params))
-
-
-def use_fast_selects(form: forms.Form) -> forms.Form:
-    """Give every plain `Select` of `form` the one-pass rendering of `FastSelect` (same attributes and choices)."""
-    for field in form.fields.values():
-        widget = field.widget
-        if type(widget) is forms.Select:
-            fast = FastSelect(attrs=widget.attrs)
-            fast.choices, fast.is_required = widget.choices, widget.is_required
-            field.widget = fast
-    return form
-
-
 _XUEQU = ("district", "xuequ")  # the 学区 filter's two names (the decision list calls it `xuequ`)
 
 
@@ -119,19 +47,18 @@ def _filters_outside_scope(user) -> tuple[str, ...]:
 
 
 class ScopedFilterSet(django_filters.FilterSet):
-    """Base of the list filters: plain selects render through `FastSelect` (lists of thousands of schools), and
-    filters that cannot narrow the user's scope are left out."""
+    """Base of the list filters: filters that cannot narrow the user's scope are left out."""
 
     @property
     def form(self):
-        if not hasattr(self, "_form"):
-            form = super().form
+        form = super().form  # built once and kept by django-filter; narrowed here the first time
+        if not getattr(form, "scope_applied", False):
             user = getattr(self.request, "user", None)
             for name in _filters_outside_scope(user):
                 form.fields.pop(name, None)
             use_school_search(form, user)
-            use_fast_selects(form)
-        return self._form
+            form.scope_applied = True
+        return form
 
 
 def _local_midnight(day: datetime.date) -> datetime.datetime:

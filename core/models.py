@@ -6,40 +6,14 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
-from django.db.models.base import ModelState
-from django.db.models.signals import post_init, pre_init
 from simple_history.models import HistoricalRecords
 
 
 class BaseModel(models.Model):
-    """Base of the domain models: rows read from the database become instances without `Model.__init__`.
-
-    Django's `from_db()` calls `__init__`, which sets each column through `setattr` (and the foreign keys through
-    their descriptors, which clear a related-object cache a new instance does not have) and sends `pre_init` /
-    `post_init`. An API page of meetings reads ≈ 800 rows; this override fills the instance's `__dict__` with the
-    same values in one step — the documented hook for customising loading. Deferred columns are left out, as
-    `__init__` leaves them out (they load on first access). Where a model overrides `__init__` or a receiver listens
-    to `pre_init` / `post_init`, Django's own path runs.
-    """
+    """Base of the domain models (a common root for what every record shares)."""
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        if (
-            field_names is None
-            or len(field_names) != len(values)
-            or cls.__init__ is not models.Model.__init__
-            or (pre_init.receivers and pre_init.has_listeners(cls))
-            or (post_init.receivers and post_init.has_listeners(cls))
-        ):
-            return super().from_db(db, field_names, values)
-        new = cls.__new__(cls)
-        state = new._state = ModelState()
-        state.adding, state.db = False, db
-        new.__dict__.update(zip(field_names, values, strict=True))
-        return new
 
 
 class TimeStampedModel(BaseModel):

@@ -188,17 +188,12 @@ else:
 # which every write changes; this TTL is only a safety net. Off (0) without Redis: the local-memory cache of one
 # process cannot see a write made through another (gunicorn workers), so its figures could be stale.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 600 if REDIS_URL else 0)
-# The rendered body of the busiest read-only pages (core.pagecache), under the same data version; 0 turns it off.
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", DASHBOARD_CACHE_SECONDS)
-# The signed-in user of each request read from the cache (core.backends.CachedUserBackend); any change of the
-# account drops it at once. 0 turns it off, the default without Redis.
-USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 300 if REDIS_URL else 0)
 
 # --- Authentication -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "core.backends.CachedUserBackend",
+    "django.contrib.auth.backends.ModelBackend",
     "core.backends.DistrictAdminPermissionBackend",
 ]
 LOGIN_URL = "login"
@@ -215,10 +210,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # instead (each request extends it; costs one session write per request). Cookies are never readable by
 # scripts (the portal has none that would need them) and not sent on cross-site sub-requests.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
-# With Redis, sessions are read from the cache and written through to the database (Django's cached_db, read with
-# the data version in one round trip by core.sessions): one database query less on every request, and a session
-# survives a Redis restart.
-SESSION_ENGINE = "core.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+# With Redis, sessions are read from the cache and written through to the database (Django's cached_db): one
+# database query less on every request, and a session survives a Redis restart.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 SESSION_SAVE_EVERY_REQUEST = env_bool("SESSION_SAVE_EVERY_REQUEST", False)
 SESSION_COOKIE_HTTPONLY = True

@@ -8,14 +8,12 @@ from django.db.models import IntegerField, Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from core.api.prefetch_ids import IdsQuerySet
-from core.api.prefetch_rows import RowsQuerySet
 from core.models import Amendment, Role, User
 from core.scope import restrict
 from schools.models import Person
 
 from .choices import AttendanceKind, AttendanceStatus
-from .models import AgendaItem, Attendance, Communication, Deliberation, Meeting
+from .models import AgendaItem, Attendance, Communication, Deliberation, Meeting, Recusal, Vote
 
 CONFIDENTIAL_TITLE = "（保密议题）"
 
@@ -121,34 +119,38 @@ def month_events(*, user: User, school_id: int, year: int, month: int) -> dict[d
 
 # --- API reads: only what the JSON shapes need --------------------------------------------------------
 # The API serialises related records as ids, so its lists join and prefetch no more than that; the HTML pages
-# keep `communication_list` / `meeting_detail` with the related records they display.
-# Related rows are prefetched as plain lists under the names `core.api.fastread.rows_attr` gives
-# (`core.api.prefetch_rows`): Django's usual prefetch cache builds a filtered queryset per instance, and its
-# bookkeeping per row cost more than the rows' own query on a meetings page.
+# keep `communication_list` / `meeting_detail` with the related records they display. Every prefetch names its
+# order down to the primary key, so a list of ids never depends on how the database breaks a tie.
+
+
+def _ids(model, *order_by: str) -> QuerySet:
+    """The related rows of a many-to-many relation, loaded as far as a list of their ids needs."""
+    return model.objects.only("pk").order_by(*order_by, "pk")
 
 
 def communication_api_list(*, user: User) -> QuerySet[Communication]:
-    """Communications in scope; participants as ids in the order of their codes (one query, no instances)."""
-    return restrict(IdsQuerySet(Communication), user).prefetch_ids("participants", order_by=("code",))
+    """Communications in scope; participants as ids in the order of their codes."""
+    return restrict(Communication.objects.all(), user).prefetch_related(
+        Prefetch("participants", queryset=_ids(Person, "code"))
+    )
 
 
 def meeting_api_list(*, user: User) -> QuerySet[Meeting]:
-    """Meetings in scope with the counts, attendance, agenda items, votes, recusals and the ids of pre-meeting
-    communications: one query on PostgreSQL (`core.api.inline_rows`), a fixed number elsewhere. The school's `parent`
-    is read for redaction (`sees_confidential`)."""
+    """Meetings in scope with the counts, attendance, agenda items, votes, recusals, 酝酿 and the ids of pre-meeting
+    communications, in a fixed number of queries. The school's `parent` is read for redaction (`sees_confidential`)."""
     columns = [field.name for field in Meeting._meta.concrete_fields]
-    deliberations = RowsQuerySet(Deliberation).order_by("held_on", "pk").prefetch_ids("participants")
-    items = (
-        RowsQuerySet(AgendaItem)
-        .order_by("order")
-        .prefetch_rows("votes")
-        .prefetch_rows("recusals")
-        .prefetch_ids("pre_communications")
-        .prefetch_rows("deliberations", deliberations)
+    deliberations = Deliberation.objects.order_by("held_on", "pk").prefetch_related(
+        Prefetch("participants", queryset=_ids(Person, "code"))
     )
-    attendance = Attendance.objects.defer("created_at").order_by("kind", "person__code")  # not in the shape
+    items = AgendaItem.objects.order_by("order", "pk").prefetch_related(
+        Prefetch("votes", queryset=Vote.objects.order_by("pk")),
+        Prefetch("recusals", queryset=Recusal.objects.order_by("pk")),
+        Prefetch("pre_communications", queryset=_ids(Communication, "-occurred_at", "-pk")),
+        Prefetch("deliberations", queryset=deliberations),
+    )
+    attendance = Attendance.objects.defer("created_at").order_by("kind", "person__code", "pk")  # not in the shape
     return (
-        restrict(RowsQuerySet(Meeting), user)
+        restrict(Meeting.objects.all(), user)
         .select_related("school")
         .only(*columns, "school__parent")
         .annotate(
@@ -157,6 +159,5 @@ def meeting_api_list(*, user: User) -> QuerySet[Meeting]:
             item_count=_count_of(AgendaItem),
         )
         .order_by("-date", "-pk")
-        .prefetch_rows("attendance", attendance)
-        .prefetch_rows("items", items)
+        .prefetch_related(Prefetch("attendance", queryset=attendance), Prefetch("items", queryset=items))
     )

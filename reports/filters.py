@@ -5,7 +5,7 @@ from datetime import date
 
 from django import forms
 
-from core.filters import districts_in_scope, groups_in_scope, use_fast_selects
+from core.filters import districts_in_scope, groups_in_scope
 from core.models import User
 from schools.choices import SchoolLevel
 
@@ -61,7 +61,6 @@ class DashboardFilterForm(forms.Form):
         self.fields["level"] = forms.ChoiceField(
             label="学段", required=False, choices=[("", "全部学段"), *SchoolLevel.choices]
         )
-        use_fast_selects(self)
 
     def _clean_date(self, name: str) -> date | None:
         value = self.cleaned_data.get(name)

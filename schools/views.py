@@ -5,7 +5,6 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from core.exports import wants_xlsx
-from core.pagecache import cached_page_body
 from core.paging import CachedCountPaginator
 from decisions.selectors import open_finding_count
 
@@ -18,7 +17,6 @@ __all__ = ["person_detail", "school_detail", "school_import", "school_import_tem
 
 
 @login_required
-@cached_page_body(query=SchoolFilter)
 def school_list(request):
     schools = selectors.school_list(user=request.user)
     school_filter = SchoolFilter(request.GET, queryset=schools, request=request)
@@ -31,7 +29,6 @@ def school_list(request):
 
 
 @login_required
-@cached_page_body()
 def school_detail(request, pk: int):
     schools = selectors.school_detail_queryset(user=request.user).annotate(open_finding_count=open_finding_count())
     school = get_object_or_404(schools, pk=pk)

@@ -14,8 +14,6 @@ def empty_cache(settings):
     from django.core.cache import cache
 
     settings.DASHBOARD_CACHE_SECONDS = 600
-    settings.PAGE_CACHE_SECONDS = 600
-    settings.USER_CACHE_SECONDS = 600
     cache.clear()
     yield
 

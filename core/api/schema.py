@@ -73,21 +73,10 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class ApiAutoSchema(AutoSchema):
-    def _get_parameters(self):
-        parameters = super()._get_parameters()
-        if self._is_service_update() and not any(
-            p["in"] == "header" and p["name"].lower() == "if-match" for p in parameters
-        ):
-            parameters.append(
-                {
-                    "in": "header",
-                    "name": IF_MATCH.name,
-                    "schema": {"type": "string"},
-                    "description": IF_MATCH.description,
-                    "required": True,
-                }
-            )
-        return parameters
+    def get_override_parameters(self):
+        """Every service update needs If-Match, declared or not (a view's own declaration comes later and wins)."""
+        parameters = super().get_override_parameters()
+        return [IF_MATCH, *parameters] if self._is_service_update() else parameters
 
     def _is_service_update(self) -> bool:
         from .viewsets import ServiceWriteMixin

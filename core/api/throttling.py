@@ -3,9 +3,9 @@
 DRF's rate throttles keep, per client, the list of its request times in the cache and write it back on every
 request: up to `num_requests` floats (6,000 at the default rate) unpickled and pickled again per request, in two
 round trips, and two concurrent requests can both pass on the same list. These count the requests of each window
-(a multiple of the rate's duration) with one atomic increment — one round trip on Redis
-(`FailOpenRedisCache.hit`) — and answer 429 with `Retry-After` set to the time left in the window. As with every
-fixed-window limit, a client can spend its quota at the end of one window and again at the start of the next.
+(a multiple of the rate's duration) with the cache's own atomic `add()` and `incr()`, and answer 429 with
+`Retry-After` set to the time left in the window. As with every fixed-window limit, a client can spend its quota
+at the end of one window and again at the start of the next.
 """
 
 from django.core.cache import BaseCache
@@ -16,9 +16,6 @@ from ..models import ApiToken
 
 def window_hit(cache: BaseCache, key: str, timeout: int) -> int:
     """Count one request under `key` (kept `timeout` seconds); the number counted so far, this one included."""
-    hit = getattr(cache, "hit", None)  # FailOpenRedisCache's, also through the `django.core.cache.cache` proxy
-    if hit is not None:
-        return hit(key, timeout)
     cache.add(key, 0, timeout)
     try:
         return cache.incr(key)

@@ -32,7 +32,9 @@ class TokenObtainView(APIView):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(
-            request=request._request, username=data.validated_data["username"], password=data.validated_data["password"]
+            request=request._request,  # noqa: SLF001 - axes needs Django's HttpRequest, which DRF keeps as `_request`
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
         )
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed("用户名或密码错误，或账号已被锁定。")

@@ -3,11 +3,11 @@
 import functools
 
 from django.db import transaction
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from .etag import check_if_match, etag_of
-from .filters import ApiFilterBackend
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
@@ -19,7 +19,7 @@ class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
     selector = None
     read_selector = None
-    filter_backends = [ApiFilterBackend]
+    filter_backends = [DjangoFilterBackend]
 
     def get_queryset(self):
         selector = type(self).read_selector if self.action in ("list", "retrieve") else None

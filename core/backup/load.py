@@ -122,11 +122,15 @@ def _objects(path: Path) -> Iterator[dict]:
 
 
 def _insert(model: type[models.Model], objs: list[models.Model], using: str) -> None:
-    """Insert rows as they are (`raw`: no auto_now, no signals), in batches the database accepts."""
+    """Insert rows as they are (no auto_now, no signals): each column's value as the field prepares it for saving."""
+    connection = connections[using]
     fields = list(model._meta.local_concrete_fields)
-    size = max(1, connections[using].ops.bulk_batch_size(fields, objs))
-    for start in range(0, len(objs), size):
-        model._base_manager.using(using)._insert(objs[start : start + size], fields=fields, using=using, raw=True)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608 - quoted names from the model
+    rows = [[field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields] for obj in objs]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _load_rows(path: Path, using: str, log: Log) -> dict[str, int]:

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from core.api.fastread import FastReadMixin
 from core.api.serializers import LabelField
 from core.models import Amendment
 from core.scope import restrict
@@ -69,7 +68,7 @@ def _decision_field(**kwargs):
     return ScopedPrimaryKeyField(model=Decision, scope=_decisions_in_scope, label="决策事项", **kwargs)
 
 
-class _Output(FastReadMixin, serializers.ModelSerializer):
+class _Output(serializers.ModelSerializer):
     id = serializers.IntegerField(read_only=True, label="编号")
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from core.history import note_history
 from core.models import Role, User
 from core.workdays import CalendarNotCovered, add_working_days, is_working_day
 from schools.choices import PRINCIPAL_POSTS, SECRETARY_POSTS
@@ -177,7 +178,7 @@ class Demo:
                         date_joined=self.moment(day, 8),
                     )
                     user.set_unusable_password()
-                    user._history_date = user.date_joined
+                    note_history(user, at=user.date_joined)
                     self.accounts[person.pk] = user
                     new.append(user)
         bulk_create_with_history(new, User, default_change_reason=REASON)
@@ -190,7 +191,8 @@ class Demo:
             holder = self.holder(user.school, posts, self.today)
             if holder is None or holder.pk != user.person_id:
                 ends = [a.end for a in self.posts[user.school_id] if a.person_id == user.person_id and a.end]
-                user.is_active, user._change_reason = False, "离任后账号停用"
+                user.is_active = False
+                note_history(user, reason="离任后账号停用")
                 with self.at(max(ends, default=self.today - ONE_DAY) + ONE_DAY, 9):
                     user.save(update_fields=["is_active"])
 

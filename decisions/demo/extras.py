@@ -4,6 +4,7 @@ party meeting, and a vacancy that only existed because of a mistyped appointment
 from datetime import date, timedelta
 from decimal import Decimal
 
+from core.history import note_history
 from decisions.choices import ReviewConclusion, Tier
 from meetings.choices import ItemResult, MatterCategory, PrincipalDecision
 from schools.choices import PRINCIPAL_POSTS, SECRETARY_POSTS, MeetingBody, PartyOrgType
@@ -127,11 +128,13 @@ def mistyped_vacancy(demo: Demo, schools: dict[str, School]) -> None:
 
     def story() -> None:
         with demo.at(check_day - timedelta(days=2), 11):
-            appointment.end, appointment._change_reason = typo, "人事信息维护时误填离任日期"
+            appointment.end = typo
+            note_history(appointment, reason="人事信息维护时误填离任日期")
             appointment.save()
         demo.check(appointment.school, check_day, 1, "PAIR_VACANCY")
         with demo.at(check_day, 10):
-            appointment.end, appointment._change_reason = None, "核对任免文件，撤销误填的离任日期"
+            appointment.end = None
+            note_history(appointment, reason="核对任免文件，撤销误填的离任日期")
             appointment.save()
         demo.check(appointment.school, check_day + timedelta(days=1), 1, "PAIR_VACANCY")
 
@@ -209,11 +212,13 @@ def mistyped_dual_post(demo: Demo, schools: dict[str, School]) -> None:
 
     def story() -> None:
         with demo.at(check_day - timedelta(days=1), 16):
-            principal.person, principal._change_reason = pair.secretary, "人事信息维护时误选任职人员"
+            principal.person = pair.secretary
+            note_history(principal, reason="人事信息维护时误选任职人员")
             principal.save()
         demo.check(school, check_day, 1, "DUAL_POSTS")
         with demo.at(check_day, 10):
-            principal.person, principal._change_reason = pair.principal, "核对任免文件，更正任职人员"
+            principal.person = pair.principal
+            note_history(principal, reason="核对任免文件，更正任职人员")
             principal.save()
         demo.check(school, check_day + timedelta(days=1), 1, "DUAL_POSTS")
 

@@ -12,6 +12,7 @@ ledger shows real breaches, which stay open.
 from datetime import timedelta
 from decimal import Decimal
 
+from core.history import note_history
 from decisions.choices import DecisionStatus, ReviewConclusion, Tier
 from decisions.models import LegalReview
 from meetings.choices import (
@@ -179,22 +180,25 @@ def import_ledger(demo: Demo, year, *, corrected: bool) -> None:
 def _correct(demo, office, party, missed, honours, recused, routine, main, decided, small, pair) -> None:
     """The district checks the rows against the paper ledger and corrects the import errors."""
     for attendance in Attendance.objects.filter(meeting=party.meeting, person__in=missed):
-        attendance.status, attendance._change_reason = AttendanceStatus.PRESENT, CORRECTED
+        attendance.status = AttendanceStatus.PRESENT
+        note_history(attendance, reason=CORRECTED)
         attendance.save()
     vote = Vote.objects.get(item=honours, person=recused)
-    vote._change_reason = CORRECTED
+    note_history(vote, reason=CORRECTED)
     vote.delete()
-    honours.votes_for, honours._change_reason = honours.votes_for - 1, CORRECTED
+    honours.votes_for -= 1
+    note_history(honours, reason=CORRECTED)
     honours.save()
     routine.votes_for, routine.votes_abstain = routine.votes_abstain, routine.votes_for
-    routine._change_reason = CORRECTED
+    note_history(routine, reason=CORRECTED)
     routine.save()
-    office.meeting.date, office.meeting._change_reason = office.day, CORRECTED
+    office.meeting.date = office.day
+    note_history(office.meeting, reason=CORRECTED)
     office.meeting.save(update_fields=["date", "updated_at"])
     meeting = party.meeting
     meeting.status, meeting.finalised_by = MeetingStatus.FINALISED, pair.secretary_user
     meeting.finalised_at = demo.moment(working_days_after(meeting.date, 2), 17)
-    meeting._change_reason = CORRECTED
+    note_history(meeting, reason=CORRECTED)
     meeting.save()
     LegalReview.objects.create(
         decision=main.obj,
@@ -203,7 +207,9 @@ def _correct(demo, office, party, missed, honours, recused, routine, main, decid
         conclusion=ReviewConclusion.LAWFUL,
         note="补录：审查意见书原件存于纸质台账。",
     )
-    main.obj.deciding_item, main.obj.decided_on, main.obj._change_reason = decided, meeting.date, CORRECTED
+    main.obj.deciding_item, main.obj.decided_on = decided, meeting.date
+    note_history(main.obj, reason=CORRECTED)
     main.obj.save()
-    small.obj.amount, small.obj._change_reason = Decimal("15000.00"), CORRECTED
+    small.obj.amount = Decimal("15000.00")
+    note_history(small.obj, reason=CORRECTED)
     small.obj.save()

@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import models
 from django.utils import timezone
 
+from core.history import note_history
 from core.models import User
 from decisions.models import (
     Consultation,
@@ -71,7 +72,8 @@ class Ledger:
         """Plan a row as created at `at` by `user` (the history row records both)."""
         if at > timezone.now():
             raise ValueError(f"演示数据不能写入未来的时间：{at:%Y-%m-%d %H:%M}")
-        obj._stamp, obj._history_date, obj._history_user = at, at, user
+        obj.ledger_stamp = at
+        note_history(obj, at=at, user=user)
         self.rows[type(obj)].append(obj)
         return obj
 
@@ -92,7 +94,7 @@ class Ledger:
             for obj in objs:
                 obj.clean_fields(exclude=relations)  # choices, lengths, validators, as `full_clean` would
                 for stamp in stamps:
-                    setattr(obj, stamp.attname, obj._stamp)
+                    setattr(obj, stamp.attname, obj.ledger_stamp)
             with _stamps_as_given(stamps):
                 model.objects.bulk_create(objs, batch_size=BATCH)
             through_rows = {field: self._write_links(model, field) for (m, field) in list(self.links) if m is model}

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import NotAllowedError, RecordFinalisedError
 from core.exports import wants_xlsx
 from core.models import Role, User
-from core.pagecache import cached_page_body
 from core.pages import errors_to_form, forbidden
 from core.paging import CachedCountPaginator
 from core.scope import can_edit_school_records, can_finalise_school_records
@@ -193,7 +192,6 @@ def _form_page(request, form, decision=None, status=200) -> HttpResponse:
 # --- pages ------------------------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET"])
-@cached_page_body(query=DecisionFilter)
 def decision_list(request: HttpRequest) -> HttpResponse:
     decisions = selectors.decision_list(user=request.user)
     decision_filter = DecisionFilter(request.GET, queryset=decisions, request=request)

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from core.exports import wants_xlsx
-from core.pagecache import cached_page_body
 from core.paging import CachedCountPaginator
 from schools import selectors as school_selectors
 from schools.models import School
@@ -147,7 +146,6 @@ def _open_tasks(request: HttpRequest, school: School) -> list:
 # --- pages ------------------------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET"])
-@cached_page_body(query=FindingFilter)
 def finding_list(request: HttpRequest) -> HttpResponse:
     findings = _open(selectors.finding_list(user=request.user))
     finding_filter = FindingFilter(request.GET, queryset=findings, request=request)

@@ -4,7 +4,6 @@ inputs of every write, which the views hand to `meetings.services` (the services
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from core.api.fastread import FastReadMixin
 from core.api.serializers import LabelField
 from core.models import Amendment
 from core.scope import restrict
@@ -98,7 +97,7 @@ class MeetingAmendmentInputSerializer(RecordAmendmentInputSerializer):
 
 
 # --- communications -----------------------------------------------------------------------------------
-class CommunicationSerializer(FastReadMixin, serializers.ModelSerializer):
+class CommunicationSerializer(serializers.ModelSerializer):
     category_label = LabelField(source="get_category_display", label="沟通类别名称")
     timing_label = LabelField(source="get_timing_display", label="沟通时机名称")
     outcome_label = LabelField(source="get_outcome_display", label="沟通结果名称")
@@ -157,7 +156,7 @@ class CommunicationWriteSerializer(serializers.Serializer):
 
 
 # --- meetings -------------------------------------------------------------------------------------------
-class AttendanceSerializer(FastReadMixin, serializers.ModelSerializer):
+class AttendanceSerializer(serializers.ModelSerializer):
     # Blank until the attendance is recorded; the schema must allow "" besides the statuses.
     status = serializers.ChoiceField(
         choices=AttendanceStatus.choices, allow_blank=True, read_only=True, label="出席情况（未登记时为空）"
@@ -172,7 +171,7 @@ class AttendanceSerializer(FastReadMixin, serializers.ModelSerializer):
         extra_kwargs = ID_LABEL
 
 
-class VoteSerializer(FastReadMixin, serializers.ModelSerializer):
+class VoteSerializer(serializers.ModelSerializer):
     choice_label = LabelField(source="get_choice_display", label="表决意见名称")
 
     class Meta:
@@ -181,14 +180,14 @@ class VoteSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RecusalSerializer(FastReadMixin, serializers.ModelSerializer):
+class RecusalSerializer(serializers.ModelSerializer):
     class Meta:
         model = Recusal
         fields = ["person", "reason"]
         read_only_fields = fields
 
 
-class DeliberationSerializer(FastReadMixin, serializers.ModelSerializer):
+class DeliberationSerializer(serializers.ModelSerializer):
     """酝酿 of a 干部任免 item before the meeting (PERSONNEL_DELIBERATION)."""
 
     class Meta:
@@ -198,7 +197,7 @@ class DeliberationSerializer(FastReadMixin, serializers.ModelSerializer):
         extra_kwargs = ID_LABEL
 
 
-class AgendaItemSerializer(FastReadMixin, serializers.ModelSerializer):
+class AgendaItemSerializer(serializers.ModelSerializer):
     """An agenda item; confidential items (干部任免) are redacted for readers outside the school: title and
     texts blanked, proposer, communications, votes per person and recusals left out, counts and result kept.
 
@@ -271,20 +270,17 @@ class AgendaItemSerializer(FastReadMixin, serializers.ModelSerializer):
     def get_decision_method(self, obj) -> str:
         return "vote" if decides_by_vote(obj.meeting.body) else "principal"
 
-    def prepare_instance(self, instance):
-        if not instance.is_confidential:  # nothing to redact: no need to ask who reads it (a page has ~250 items)
-            return instance
-        (instance,) = redact_items(user=self.context["request"].user, meeting=instance.meeting, items=[instance])
-        return instance
-
-    def finish_representation(self, instance, data: dict) -> dict:
+    def to_representation(self, instance):
+        if instance.is_confidential:  # nothing to redact otherwise: no need to ask who reads it
+            (instance,) = redact_items(user=self.context["request"].user, meeting=instance.meeting, items=[instance])
+        data = super().to_representation(instance)
         if data["redacted"]:
             data.update(proposer=None, touches_staff_interests=None, pre_communications=[], votes=[], recusals=[])
             data.update(lead_member=None, deliberations=[])
         return data
 
 
-class MeetingSerializer(FastReadMixin, serializers.ModelSerializer):
+class MeetingSerializer(serializers.ModelSerializer):
     body_label = LabelField(source="get_body_display", label="会议类型名称")
     status_label = LabelField(source="get_status_display", label="状态名称")
     expected_count = serializers.IntegerField(read_only=True, label="应到人数")

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import NotAllowedError, RecordFinalisedError
 from core.exports import wants_xlsx
 from core.models import Role, User
-from core.pagecache import cached_page_body
 from core.pages import errors_to_form, forbidden
 from core.paging import CachedCountPaginator
 from core.scope import can_edit_school_records, can_finalise_school_records
@@ -108,7 +107,6 @@ def _month_grid(events: dict[datetime.date, list], first: datetime.date) -> list
 # --- pages ------------------------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET"])
-@cached_page_body(query=CommunicationFilter)
 def communication_list(request: HttpRequest) -> HttpResponse:
     communications = selectors.communication_list(user=request.user)
     communication_filter = CommunicationFilter(request.GET, queryset=communications, request=request)

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import NotAllowedError, RecordFinalisedError
 from core.exports import wants_xlsx
 from core.models import User
-from core.pagecache import cached_page_body
 from core.paging import CachedCountPaginator
 from core.scope import can_edit_school_records, can_finalise_school_records
 from schools import selectors as school_selectors
@@ -149,7 +148,6 @@ def _meeting_action(request: HttpRequest, pk: int, service, done: str) -> HttpRe
 # --- pages ------------------------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET"])
-@cached_page_body(query=MeetingFilter)
 def meeting_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     schools = school_selectors.school_list(user=user)

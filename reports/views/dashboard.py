@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods
 
 from core.exports import wants_xlsx
 from core.models import Role
-from core.pagecache import cached_page_body
 from decisions.choices import SANZHONG_YIDA_CATEGORIES, MatterCategory
 from decisions.selectors import rule_titles
 from meetings.choices import CommunicationCategory
@@ -30,7 +29,6 @@ from ..exports import district_dashboard_xlsx
 from ..filters import DashboardFilterForm
 
 __all__ = ["district_dashboard", "school_dashboard"]
-DASHBOARD_QUERY = ("from", "to", "district", "group", "level")  # the fields of DashboardFilterForm
 
 
 def _url(name: str, params: Mapping[str, object], *args) -> str:
@@ -192,7 +190,6 @@ def _trend_rows(dashboard, links: Links) -> list[tuple]:
 
 @login_required
 @require_http_methods(["GET"])
-@cached_page_body(query=DASHBOARD_QUERY)
 def district_dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     if _sends_to_school(user):
@@ -237,7 +234,6 @@ def _school_links(school, dashboard: SchoolDashboard) -> dict[str, object]:
 
 @login_required
 @require_http_methods(["GET"])
-@cached_page_body()
 def school_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     school = get_object_or_404(school_list(user=request.user), pk=pk)
     dashboard = selectors.school_dashboard(user=request.user, school=school)

@@ -1,24 +1,23 @@
 from rest_framework import serializers
 
-from core.api.fastread import FastReadMixin
 from core.api.serializers import LabelField
 
 from ..models import Appointment, CommitteeMembership, EducationGroup, Person, School, SchoolDistrict
 
 
-class SchoolDistrictSerializer(FastReadMixin, serializers.ModelSerializer):
+class SchoolDistrictSerializer(serializers.ModelSerializer):
     class Meta:
         model = SchoolDistrict
         fields = ["id", "code", "name", "office_name", "updated_at"]
 
 
-class EducationGroupSerializer(FastReadMixin, serializers.ModelSerializer):
+class EducationGroupSerializer(serializers.ModelSerializer):
     class Meta:
         model = EducationGroup
         fields = ["id", "code", "name", "updated_at"]
 
 
-class SchoolSerializer(FastReadMixin, serializers.ModelSerializer):
+class SchoolSerializer(serializers.ModelSerializer):
     level_label = LabelField(source="get_level_display", label="学段名称")
     party_org_type_label = serializers.CharField(
         source="get_party_org_type_display", read_only=True, label="党组织类型名称"
@@ -43,13 +42,13 @@ class SchoolSerializer(FastReadMixin, serializers.ModelSerializer):
         ]
 
 
-class PersonSerializer(FastReadMixin, serializers.ModelSerializer):
+class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = ["id", "code", "name", "gender", "note", "updated_at"]
 
 
-class AppointmentSerializer(FastReadMixin, serializers.ModelSerializer):
+class AppointmentSerializer(serializers.ModelSerializer):
     post_label = LabelField(source="get_post_display", label="职务名称")
 
     class Meta:
@@ -57,7 +56,7 @@ class AppointmentSerializer(FastReadMixin, serializers.ModelSerializer):
         fields = ["id", "person", "school", "post", "post_label", "start", "end", "note", "updated_at"]
 
 
-class CommitteeMembershipSerializer(FastReadMixin, serializers.ModelSerializer):
+class CommitteeMembershipSerializer(serializers.ModelSerializer):
     class Meta:
         model = CommitteeMembership
         fields = ["id", "person", "school", "body", "start", "end", "updated_at"]

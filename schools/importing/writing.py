@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
 from core import dataversion
+from core.history import note_history
 from core.models import User
 
 from ..models import Appointment, EducationGroup, Person, School, SchoolDistrict
@@ -42,7 +43,7 @@ def _upsert(
         for name, value in values.items():
             setattr(instance, name, value)
         counts.updated += 1
-    instance._history_user = user  # simple_history: attribute the change outside of a request too.
+    note_history(instance, user=user)  # attribute the change outside of a request too
     instance.save()
     return instance
 

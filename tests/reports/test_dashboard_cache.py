@@ -19,13 +19,6 @@ from tests.factories import AppointmentFactory, PersonFactory, TaskFactory, User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def no_page_cache(settings):
-    """These tests read the figures from the view's context: the rendered page body is not cached here (its
-    own tests: tests/core/test_pagecache.py)."""
-    settings.PAGE_CACHE_SECONDS = 0
-
-
 def _total(client):
     response = client.get(reverse("district_dashboard"))
     assert response.status_code == 200
@@ -50,7 +43,6 @@ def test_second_request_is_served_from_the_cache(school_a, district_viewer, logi
 def test_zero_seconds_turns_the_cache_off(school_a, district_viewer, login, settings):
     """The default without Redis: each process's local cache could not see another process's writes."""
     settings.DASHBOARD_CACHE_SECONDS = 0
-    settings.USER_CACHE_SECONDS = 0  # the signed-in user has its own cache (tests/core/test_user_cache.py)
     client = login(district_viewer)
     first = _queries(client)
     assert _queries(client) == first

@@ -51,6 +51,7 @@ def _shoot(chromium, demo, console, out_dir: Path, kind: str, viewport: dict) ->
         "district-dashboard": "/dashboard/",
         "school-list": "/schools/",
         "findings": "/findings/",
+        "rules": "/rules/",
         "decision-detail": f"/decisions/{decided_decision(school).pk}/",
         "meeting-detail": f"/meetings/{signed_meeting(school).pk}/",
     }

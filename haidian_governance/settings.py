@@ -135,6 +135,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Re-run the compliance rules for a school after each write that may change its findings.
 COMPLIANCE_CHECK_ON_WRITE = env_bool("COMPLIANCE_CHECK_ON_WRITE", True)
+# A queued re-check of a school is skipped when a check of that school started after it was published has
+# completed (decisions.services.compliance); a check must have started more than this many seconds after the
+# publish time. 0 when the web and worker hosts keep their clocks in step (NTP).
+COMPLIANCE_RECHECK_CLOCK_SKEW = env_float("COMPLIANCE_RECHECK_CLOCK_SKEW", 0.0)
 
 # --- reports ---
 # Monthly PDF reports (reports.tasks). PDF work runs on its own queue `pdf` (start workers with

@@ -34,8 +34,11 @@ def recheck_on_commit(sender=None, *, school_id: int, **kwargs) -> None:
 
 def publish_recheck(school_id: int) -> bool:
     """Queue the school's re-check, stamped with the time it is sent: after the commit (an `on_commit`
-    callback), so any check that starts later reads the write and covers this message
-    (`decisions.services.compliance`)."""
+    callback), so any check that starts later reads the write and covers this message; the time is also noted
+    for the school, so that a check of another school may take this one along (`decisions.services.compliance`)."""
+    from .services.compliance import compliance_recheck_requested
     from .tasks import check_compliance_for_school
 
-    return publish_task(check_compliance_for_school, args=[school_id], kwargs={"requested_at": time.time()})
+    requested_at = time.time()
+    compliance_recheck_requested(school_id=school_id, requested_at=requested_at)
+    return publish_task(check_compliance_for_school, args=[school_id], kwargs={"requested_at": requested_at})

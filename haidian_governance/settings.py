@@ -139,6 +139,8 @@ COMPLIANCE_CHECK_ON_WRITE = env_bool("COMPLIANCE_CHECK_ON_WRITE", True)
 # completed (decisions.services.compliance); a check must have started more than this many seconds after the
 # publish time. 0 when the web and worker hosts keep their clocks in step (NTP).
 COMPLIANCE_RECHECK_CLOCK_SKEW = env_float("COMPLIANCE_RECHECK_CLOCK_SKEW", 0.0)
+# A check that runs also takes the other schools waiting for one, up to this many schools in all (1: only its own).
+COMPLIANCE_RECHECK_BATCH = env_int("COMPLIANCE_RECHECK_BATCH", 50)
 
 # --- reports ---
 # Monthly PDF reports (reports.tasks). PDF work runs on its own queue `pdf` (start workers with

@@ -1,5 +1,6 @@
 """Coalesced re-checks (`decisions.services.compliance`): a queued re-check of a school is skipped when a check of
-that school that started after the message was published has completed; otherwise it runs."""
+that school that started after the message was published has completed; otherwise it runs, and takes along the
+other schools waiting for a re-check."""
 
 import datetime
 import time
@@ -11,7 +12,12 @@ from django.utils import timezone
 from decisions.choices import TaskStatus
 from decisions.models import Finding, Task
 from decisions.services import compliance
-from decisions.services.compliance import compliance_recheck_school, covered_key
+from decisions.services.compliance import (
+    compliance_recheck_requested,
+    compliance_recheck_school,
+    covered_key,
+    requested_key,
+)
 from decisions.triggers import publish_recheck, recheck_on_commit
 from tests.factories import TaskFactory
 
@@ -19,6 +25,11 @@ from tests.factories import TaskFactory
 @pytest.fixture
 def overdue(school_a):
     return TaskFactory(decision__school=school_a, title="A校任务", due_on=timezone.localdate() - datetime.timedelta(5))
+
+
+@pytest.fixture
+def overdue_b(school_b):
+    return TaskFactory(decision__school=school_b, title="B校任务", due_on=timezone.localdate() - datetime.timedelta(5))
 
 
 def open_overdue(school):
@@ -110,6 +121,47 @@ def test_the_clock_skew_margin_keeps_a_recent_message(overdue, school_a, setting
     assert compliance_recheck_school(school_id=school_a.pk, requested_at=published) is not None
 
 
+# --- one check for the schools waiting --------------------------------------------------------------
+def test_a_check_takes_along_the_schools_waiting_for_one(overdue, overdue_b, school_a, school_b):
+    published_b = time.time()
+    compliance_recheck_requested(school_id=school_b.pk, requested_at=published_b)
+
+    compliance_recheck_school(school_id=school_a.pk, requested_at=time.time())
+
+    assert open_overdue(school_b).get().object_id == overdue_b.pk
+    assert compliance_recheck_school(school_id=school_b.pk, requested_at=published_b) is None  # B's message
+
+
+def test_a_school_already_covered_is_not_taken_along(overdue, overdue_b, school_a, school_b):
+    compliance_recheck_requested(school_id=school_b.pk, requested_at=time.time())
+    compliance_recheck_school(school_id=school_b.pk)  # started after B's request
+    finish(overdue_b)  # B's records change; its own message will come
+
+    compliance_recheck_school(school_id=school_a.pk)
+
+    assert open_overdue(school_b).exists()  # B was not checked again with A
+
+
+def test_the_batch_has_at_most_the_configured_number_of_schools(overdue, overdue_b, school_a, school_b, settings):
+    settings.COMPLIANCE_RECHECK_BATCH = 1
+    compliance_recheck_requested(school_id=school_b.pk, requested_at=time.time())
+
+    compliance_recheck_school(school_id=school_a.pk)
+
+    assert open_overdue(school_a).exists()
+    assert not open_overdue(school_b).exists()
+
+
+def test_an_inactive_school_is_not_taken_along(overdue, overdue_b, school_a, school_b):
+    type(school_b).objects.filter(pk=school_b.pk).update(is_active=False)
+    compliance_recheck_requested(school_id=school_b.pk, requested_at=time.time())
+
+    compliance_recheck_school(school_id=school_a.pk)
+
+    assert not open_overdue(school_b).exists()
+
+
+# --- the trigger -------------------------------------------------------------------------------------
 def test_the_message_is_stamped_when_it_is_sent_after_the_commit(
     settings, school_a, monkeypatch, django_capture_on_commit_callbacks
 ):
@@ -128,6 +180,7 @@ def test_the_message_is_stamped_when_it_is_sent_after_the_commit(
     [(name, args, kwargs)] = sent
     assert (name, args) == ("decisions.tasks.check_compliance_for_school", [school_a.pk])
     assert kwargs["requested_at"] >= committed
+    assert cache.get(requested_key(school_a.pk)) == kwargs["requested_at"]  # a check may take the school along
 
 
 def test_publish_recheck_reports_a_dropped_message(school_a, monkeypatch):

@@ -148,6 +148,10 @@ COMPLIANCE_RECHECK_BATCH = env_int("COMPLIANCE_RECHECK_BATCH", 50)
 # cannot creep. A message not acknowledged within `visibility_timeout` seconds is redelivered by Redis: it
 # stays above the longest task (hard limit 660 s) and above the retry back-off cap (600 s, reports/tasks.py).
 CELERY_TASK_ROUTES = {
+    # Re-checks after a write have their own queue and worker (`-Q compliance`, docs/operations.md): behind a
+    # district PDF they would wait minutes, and a child replaced every 50 tasks costs seconds under load, while
+    # most re-check messages are skipped in a few ms (decisions.services.compliance).
+    "decisions.tasks.check_compliance_for_school": {"queue": "compliance"},
     "reports.tasks.render_report": {"queue": "pdf"},
     "reports.tasks.render_report_part": {"queue": "pdf"},
     "reports.tasks.merge_report_parts": {"queue": "pdf"},

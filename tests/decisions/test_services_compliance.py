@@ -187,3 +187,15 @@ def test_publish_recheck_reports_a_dropped_message(school_a, monkeypatch):
     monkeypatch.setattr("decisions.triggers.publish_task", lambda *args, **kwargs: False)
 
     assert publish_recheck(school_a.pk) is False
+
+
+def test_rechecks_go_to_their_own_queue():
+    """Served by the one `-Q compliance` worker (docker-compose, docs/operations.md), not behind PDF renders."""
+    from django.conf import settings as django_settings
+
+    from haidian_governance.celery import app as celery_app
+
+    name = "decisions.tasks.check_compliance_for_school"
+    assert django_settings.CELERY_TASK_ROUTES[name] == {"queue": "compliance"}
+    assert celery_app.amqp.router.route({}, name)["queue"].name == "compliance"
+    assert "-Q compliance" in (django_settings.BASE_DIR / "docker-compose.yml").read_text(encoding="utf-8")

@@ -5,8 +5,7 @@ implementation that closes the loop (REPORT_BACK)."""
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import DateField, Exists, F, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from core.rules import WARNING, Context, Rule, register
@@ -90,16 +89,17 @@ def congress_passes(*, pass_of_all: bool):
     linked to a decision that the outer agenda item is linked to too, and held on or before that decision's day
     (or, while it is not decided, the outer item's meeting day)."""
     base = "expected" if pass_of_all else "present"
-    shared_decision = (
-        Decision.objects.filter(agenda_items=OuterRef(OuterRef("pk")))
-        .filter(agenda_items=OuterRef("pk"))
-        .annotate(day=Coalesce("decided_on", OuterRef(OuterRef("meeting__date")), output_field=DateField()))
-        .filter(day__gte=OuterRef("meeting__date"))
+    # One filter() call: the conditions on `decisions` apply to the same linked decision (Django's rule for
+    # multi-valued relations), so the planner walks from the outer item's decisions to their 教代会 items
+    # instead of testing every 教代会 item of the district against them.
+    shared_decision = Q(decisions__agenda_items=OuterRef("pk")) & (
+        Q(decisions__decided_on__gte=F("meeting__date"))
+        | Q(decisions__decided_on__isnull=True, meeting__date__lte=OuterRef("meeting__date"))
     )
     return (
         with_roster_counts(
             AgendaItem.objects.filter(meeting__body=MeetingBody.STAFF_CONGRESS, result=ItemResult.PASSED).filter(
-                Exists(shared_decision)
+                shared_decision
             ),
             "meeting",
         )

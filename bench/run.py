@@ -81,10 +81,10 @@ def prepare_database(url: str, params: dict, env: dict) -> None:
     print(f"[bench] 数据集生成用时 {time.monotonic() - started:.0f} 秒", flush=True)
 
 
-# Scripts that write: they run on a copy of the database, dropped afterwards. What load_writes.py adds (thousands
-# of communications and votes a minute) would otherwise stay, and every later run would measure another dataset:
-# a bigger "one day" to sync, other rows on the API's first pages.
-WRITERS = ("load_writes",)
+# Scripts that write: they run on a copy of the database, dropped afterwards. What load_writes.py and
+# bench_freshness.py add (thousands of communications, votes and findings a minute) would otherwise stay, and
+# every later run would measure another dataset: a bigger "one day" to sync, other rows on the API's first pages.
+WRITERS = ("load_writes", "bench_freshness")
 
 
 @contextmanager

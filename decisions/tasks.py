@@ -3,13 +3,15 @@
 from celery import shared_task
 
 from .rules import run_rules
+from .services.compliance import compliance_recheck_school
 from .services.evidence_files import evidence_sweep
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def check_compliance_for_school(school_id: int) -> None:
-    """Re-check one school after a write that may change its findings."""
-    run_rules(school_ids=[school_id])
+def check_compliance_for_school(school_id: int, requested_at: float | None = None) -> None:
+    """Re-check one school after a write that may change its findings (published at `requested_at`, epoch
+    seconds; skipped when a check started since has covered it)."""
+    compliance_recheck_school(school_id=school_id, requested_at=requested_at)
 
 
 @shared_task(acks_late=True, ignore_result=True)

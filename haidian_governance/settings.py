@@ -135,6 +135,12 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Re-run the compliance rules for a school after each write that may change its findings.
 COMPLIANCE_CHECK_ON_WRITE = env_bool("COMPLIANCE_CHECK_ON_WRITE", True)
+# A queued re-check of a school is skipped when a check of that school started after it was published has
+# completed (decisions.services.compliance); a check must have started more than this many seconds after the
+# publish time. 0 when the web and worker hosts keep their clocks in step (NTP).
+COMPLIANCE_RECHECK_CLOCK_SKEW = env_float("COMPLIANCE_RECHECK_CLOCK_SKEW", 0.0)
+# A check that runs also takes the other schools waiting for one, up to this many schools in all (1: only its own).
+COMPLIANCE_RECHECK_BATCH = env_int("COMPLIANCE_RECHECK_BATCH", 50)
 
 # --- reports ---
 # Monthly PDF reports (reports.tasks). PDF work runs on its own queue `pdf` (start workers with
@@ -142,6 +148,10 @@ COMPLIANCE_CHECK_ON_WRITE = env_bool("COMPLIANCE_CHECK_ON_WRITE", True)
 # cannot creep. A message not acknowledged within `visibility_timeout` seconds is redelivered by Redis: it
 # stays above the longest task (hard limit 660 s) and above the retry back-off cap (600 s, reports/tasks.py).
 CELERY_TASK_ROUTES = {
+    # Re-checks after a write have their own queue and worker (`-Q compliance`, docs/operations.md): behind a
+    # district PDF they would wait minutes, and a child replaced every 50 tasks costs seconds under load, while
+    # most re-check messages are skipped in a few ms (decisions.services.compliance).
+    "decisions.tasks.check_compliance_for_school": {"queue": "compliance"},
     "reports.tasks.render_report": {"queue": "pdf"},
     "reports.tasks.render_report_part": {"queue": "pdf"},
     "reports.tasks.merge_report_parts": {"queue": "pdf"},

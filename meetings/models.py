@@ -211,6 +211,15 @@ class AgendaItem(TimeStampedModel):
         verbose_name = "议题"
         verbose_name_plural = "议题"
         ordering = ["meeting", "order"]
+        indexes = [
+            # STAFF_CONGRESS reads the passed items touching staff interests of the schools checked: a few per
+            # cent of the items, found by meeting without scanning the table (a re-check after a write).
+            models.Index(
+                fields=["meeting"],
+                condition=Q(touches_staff_interests=True, result=ItemResult.PASSED),
+                name="agenda_item_staff_passed",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "order"], name="agenda_item_unique_order"),
             models.CheckConstraint(

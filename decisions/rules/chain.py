@@ -5,15 +5,14 @@ implementation that closes the loop (REPORT_BACK)."""
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import DateField, Exists, F, OuterRef
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from core.rules import WARNING, Context, Rule, register
 from meetings.choices import ItemResult
 from meetings.models import AgendaItem, Meeting
 from meetings.roster import with_roster_counts
-from meetings.rules.common import item_breaches, items
+from meetings.rules.common import items, label, rows
 from meetings.rules.voting import StaffCongressQuorum
 from schools.choices import MeetingBody
 from schools.models import Policy
@@ -90,16 +89,17 @@ def congress_passes(*, pass_of_all: bool):
     linked to a decision that the outer agenda item is linked to too, and held on or before that decision's day
     (or, while it is not decided, the outer item's meeting day)."""
     base = "expected" if pass_of_all else "present"
-    shared_decision = (
-        Decision.objects.filter(agenda_items=OuterRef(OuterRef("pk")))
-        .filter(agenda_items=OuterRef("pk"))
-        .annotate(day=Coalesce("decided_on", OuterRef(OuterRef("meeting__date")), output_field=DateField()))
-        .filter(day__gte=OuterRef("meeting__date"))
+    # One filter() call: the conditions on `decisions` apply to the same linked decision (Django's rule for
+    # multi-valued relations), so the planner walks from the outer item's decisions to their 教代会 items
+    # instead of testing every 教代会 item of the district against them.
+    shared_decision = Q(decisions__agenda_items=OuterRef("pk")) & (
+        Q(decisions__decided_on__gte=F("meeting__date"))
+        | Q(decisions__decided_on__isnull=True, meeting__date__lte=OuterRef("meeting__date"))
     )
     return (
         with_roster_counts(
             AgendaItem.objects.filter(meeting__body=MeetingBody.STAFF_CONGRESS, result=ItemResult.PASSED).filter(
-                Exists(shared_decision)
+                shared_decision
             ),
             "meeting",
         )
@@ -173,26 +173,29 @@ class StaffCongress(Rule):
         return CongressStep(True, False, f"尚无{when}经教代会依规通过（三分之二以上代表出席、赞成票过半数）的记录。")
 
     def check(self, ctx: Context):
+        # Without a 教代会 pass counted even on those present, the item breaks the rule under every policy;
+        # with one on those present but none on all 代表, it does where the policy counts all 代表. One query:
+        # the items without a pass on all 代表 (a pass on all is one on those present too), each knowing
+        # whether it has one on those present.
         staff_items = (
             items(ctx)
             .filter(touches_staff_interests=True, result=ItemResult.PASSED)
             .exclude(meeting__body=MeetingBody.STAFF_CONGRESS)
+            .annotate(
+                on_present=Exists(congress_passes(pass_of_all=False)),
+                on_all=Exists(congress_passes(pass_of_all=True)),
+            )
+            .filter(Q(on_present=False) | Q(on_all=False))
         )
-        # Without a 教代会 pass counted even on those present, the item breaks the rule under every policy;
-        # with one on those present but none on all 代表, it does where the policy counts all 代表.
-        never = staff_items.filter(~Exists(congress_passes(pass_of_all=False)))
-        yield from item_breaches(self, never, "涉及教职工切身利益，决定前没有经教代会讨论通过的记录。")
-        maybe = staff_items.filter(Exists(congress_passes(pass_of_all=False))).filter(
-            ~Exists(congress_passes(pass_of_all=True))
-        )
-        counted_on_all = [
-            pk
-            for pk, school_id, day in maybe.values_list("pk", "meeting__school_id", "meeting__date")
-            if ctx.policies.on(school_id, day).staff_congress_pass_of_all
-        ]
-        yield from item_breaches(
-            self, AgendaItem.objects.filter(pk__in=counted_on_all), "的教代会赞成票未超过全体代表的半数。"
-        )
+        for item in rows(staff_items):
+            school_id = item.meeting.school_id
+            if not item.on_present:
+                finding = "涉及教职工切身利益，决定前没有经教代会讨论通过的记录。"
+            elif ctx.policies.on(school_id, item.meeting.date).staff_congress_pass_of_all:
+                finding = "的教代会赞成票未超过全体代表的半数。"
+            else:
+                continue
+            yield self.breach(AgendaItem, item.pk, school_id, f"{label(item)}{finding}")
 
 
 @register

@@ -4,12 +4,14 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
+from django.db.models import Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from core.rules import Context, Rule, register
-from schools.models import School
-from schools.selectors import pair_people_on
+from schools.choices import PRINCIPAL_POSTS, SECRETARY_POSTS
+from schools.models import Appointment, School
+from schools.selectors import IN_LIST_MAX, PAIR_POSTS
 
 from ..choices import ROUTINE_TALK_CATEGORIES, CommunicationCategory
 from ..models import Communication
@@ -20,6 +22,43 @@ TALK_KINDS = (
     ("daily", "daily_talk_period", ROUTINE_TALK_CATEGORIES, "日常沟通"),
     ("deep", "regular_talk_period", (CommunicationCategory.REGULAR_TALK,), "一对一深度对话"),
 )
+
+
+Pair = tuple[int | None, int | None]  # (secretary id, principal id)
+
+
+def pair_people_on_days(*, school_ids: list[int], days: list[date]) -> dict[date, dict[int, Pair]]:
+    """`schools.selectors.pair_people_on` for each of several days, from one query: the 书记 / 校长 appointments
+    in force on any of them, picked on each day as it picks them (per post the earliest start, then the lowest
+    id; 书记, then 校长 before 执行校长)."""
+    if not days:
+        return {}
+    rows = Appointment.objects.filter(post__in=PAIR_POSTS, start__lte=max(days)).filter(
+        Q(end__isnull=True) | Q(end__gte=min(days))
+    )
+    wanted = set(school_ids)
+    if len(wanted) <= IN_LIST_MAX:
+        rows = rows.filter(school_id__in=wanted)
+    held = [
+        row
+        for row in rows.order_by("start", "pk").values_list("school_id", "post", "person_id", "start", "end")
+        if row[0] in wanted
+    ]
+
+    def pick(first: dict[str, int], posts) -> int | None:
+        return next((first[post] for post in posts if post in first), None)
+
+    pairs = {}
+    for day in days:
+        first: dict[int, dict[str, int]] = defaultdict(dict)
+        for school_id, post, person_id, start, end in held:
+            if start <= day and (end is None or end >= day):
+                first[school_id].setdefault(post, person_id)
+        pairs[day] = {
+            school_id: (pick(first[school_id], SECRETARY_POSTS), pick(first[school_id], PRINCIPAL_POSTS))
+            for school_id in school_ids
+        }
+    return pairs
 
 
 @register
@@ -51,7 +90,7 @@ class RegularTalk(Rule):
                 if category in categories:
                     days[(school_id, prefix)].append(day)
         school_ids = list(ctx.schools().values_list("pk", flat=True))
-        pairs_by_end = {period.end: pair_people_on(school_ids=school_ids, on=period.end) for period in periods}
+        pairs_by_end = pair_people_on_days(school_ids=school_ids, days=[period.end for period in periods])
         for period in periods:
             for school_id in school_ids:
                 secretary, principal = pairs_by_end[period.end][school_id]

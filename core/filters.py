@@ -2,6 +2,7 @@
 figure and the list behind it count the same rows: the school's 集团 and 学段, and a period given as inclusive local
 dates under the names the dashboard uses (`from`, `to`). Bad values are form errors, never a 500."""
 
+import copy
 import datetime
 
 import django_filters
@@ -9,6 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.api.filters import SyncFilterSet
 from core.models import SCHOOL_ROLES, Role
 from core.school_search import SchoolChoiceFilter, use_school_search
 from core.scope import restrict
@@ -44,6 +46,32 @@ def _filters_outside_scope(user) -> tuple[str, ...]:
     if role == Role.XUEQU_VIEWER:
         return _XUEQU
     return ()
+
+
+class SchoolScopedFilter(SyncFilterSet):
+    """A resource owned by a school: its `school`, 学区 (`district`) and 集团 (`group`), reached through
+    `school_path` (`decision__school` for a decision's tasks). Any id is accepted: the selector has already
+    limited the rows to the user's scope, so a school, 学区 or 集团 outside it simply yields no rows."""
+
+    school_path = "school"
+
+    school = django_filters.ModelChoiceFilter(queryset=School.objects.all(), label="学校")
+    district = django_filters.ModelChoiceFilter(
+        field_name="school__district", queryset=SchoolDistrict.objects.all(), label="学区"
+    )
+    group = django_filters.ModelChoiceFilter(
+        field_name="school__group", queryset=EducationGroup.objects.all(), label="教育集团"
+    )
+
+    @classmethod
+    def get_filters(cls):
+        filters = super().get_filters()
+        if cls.school_path != "school":
+            for name, filter_ in filters.items():
+                if filter_.field_name == "school" or filter_.field_name.startswith("school__"):
+                    filters[name] = copy.deepcopy(filter_)
+                    filters[name].field_name = cls.school_path + filter_.field_name.removeprefix("school")
+        return filters
 
 
 class ScopedFilterSet(django_filters.FilterSet):

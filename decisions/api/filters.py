@@ -5,35 +5,18 @@ import django_filters
 from django.db.models import Q
 
 from core.api.filters import SyncDateTimeFilter, SyncFilterSet
-from schools.models import EducationGroup, School, SchoolDistrict
+from core.filters import SchoolScopedFilter
 
 from ..choices import DecisionStatus, FindingSeverity, MatterCategory, TaskStatus, Tier
 from ..models import Consultation, Decision, Finding, MatterType, Task
 from ..selectors import overdue, rule_titles
 
 
-class SchoolScopedFilter(SyncFilterSet):
-    school = django_filters.ModelChoiceFilter(queryset=School.objects.all(), label="学校")
-    district = django_filters.ModelChoiceFilter(
-        field_name="school__district", queryset=SchoolDistrict.objects.all(), label="学区"
-    )
-    group = django_filters.ModelChoiceFilter(
-        field_name="school__group", queryset=EducationGroup.objects.all(), label="教育集团"
-    )
-
-
-class DecisionSchoolScopedFilter(SyncFilterSet):
+class DecisionSchoolScopedFilter(SchoolScopedFilter):
     """For records reaching their school through their decision."""
 
-    school = django_filters.ModelChoiceFilter(
-        field_name="decision__school", queryset=School.objects.all(), label="学校"
-    )
-    district = django_filters.ModelChoiceFilter(
-        field_name="decision__school__district", queryset=SchoolDistrict.objects.all(), label="学区"
-    )
-    group = django_filters.ModelChoiceFilter(
-        field_name="decision__school__group", queryset=EducationGroup.objects.all(), label="教育集团"
-    )
+    school_path = "decision__school"
+
     decision = django_filters.ModelChoiceFilter(queryset=Decision.objects.all(), label="决策事项")
 
 

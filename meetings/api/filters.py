@@ -3,7 +3,7 @@
 import django_filters
 
 from core.api.filters import SyncFilterSet
-from schools.api.views import SchoolScopedFilter
+from core.filters import SchoolScopedFilter
 from schools.choices import MeetingBody
 from schools.models import School
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from core.api.filters import SyncFilterSet
 from core.api.viewsets import ScopedReadOnlyViewSet
+from core.filters import SchoolScopedFilter
 from core.scope import restrict
 
 from .. import selectors
@@ -78,16 +79,6 @@ class SchoolViewSet(ScopedReadOnlyViewSet):
     @staticmethod
     def selector(*, user):
         return restrict(School.objects.all(), user, "")
-
-
-class SchoolScopedFilter(SyncFilterSet):
-    school = django_filters.ModelChoiceFilter(queryset=School.objects.all(), label="学校")
-    district = django_filters.ModelChoiceFilter(
-        field_name="school__district", queryset=SchoolDistrict.objects.all(), label="学区"
-    )
-    group = django_filters.ModelChoiceFilter(
-        field_name="school__group", queryset=EducationGroup.objects.all(), label="教育集团"
-    )
 
 
 class PersonViewSet(ScopedReadOnlyViewSet):

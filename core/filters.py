@@ -4,14 +4,17 @@ dates under the names the dashboard uses (`from`, `to`). Bad values are form err
 
 import copy
 import datetime
+from typing import ClassVar
 
 import django_filters
+import django_filters.fields
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.api.filters import SyncFilterSet
 from core.models import SCHOOL_ROLES, Role
+from core.months import parse_month
 from core.school_search import SchoolChoiceFilter, use_school_search
 from core.scope import restrict
 from schools.choices import SchoolLevel
@@ -30,6 +33,35 @@ class PeriodDateField(forms.DateField):
         super().validate(value)
         if value is not None and not (EARLIEST <= value <= LATEST):
             raise forms.ValidationError(DATE_ERROR, code="out_of_range")
+
+
+MONTH_ERROR = "月份格式不正确，请按“年-月”填写，如 2024-03。"
+
+
+class MonthField(forms.CharField):
+    """A month typed as YYYY-MM (what `<input type="month">` sends); cleans to the month's first day."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        month = parse_month(value)
+        if month is None:
+            raise forms.ValidationError(MONTH_ERROR, code="invalid_month")
+        return month
+
+
+class MonthFilter(django_filters.CharFilter):  # a string (YYYY-MM) in the API schema
+    field_class = MonthField
+
+
+class YesNoField(django_filters.fields.ChoiceField):
+    """A yes/no select on a page (`yes`, `no`), cleaned to True/False for the FilterSet's BooleanFilter."""
+
+    def clean(self, value):
+        return {"yes": True, "no": False}.get(super().clean(value))
 
 
 _XUEQU = ("district", "xuequ")  # the 学区 filter's two names (the decision list calls it `xuequ`)
@@ -74,6 +106,54 @@ class SchoolScopedFilter(SyncFilterSet):
         return filters
 
 
+class ScopedFilterForm(forms.Form):
+    """A list page's filter form (NetBox's filter forms): fields of the resource's FilterSet with the page's labels,
+    widgets and choices. The FilterSet does the filtering. School, 学区 and 集团 are chosen among those in the user's
+    scope; filters that cannot narrow what the user sees are not offered (and ignored if sent)."""
+
+    def __init__(self, data=None, *, user, prefix=None):
+        super().__init__(data, prefix=prefix)
+        choices = {
+            "school": lambda: schools_in_scope(user).only("pk", "code", "name").order_by("code"),
+            "district": lambda: districts_in_scope(user),
+            "xuequ": lambda: districts_in_scope(user),
+            "group": lambda: groups_in_scope(user),
+        }
+        for name, queryset in choices.items():
+            if name in self.fields:
+                self.fields[name].queryset = queryset()
+        for name in _filters_outside_scope(user):
+            self.fields.pop(name, None)
+        use_school_search(self, user)
+
+
+def add_period_fields(form_class, *, label: str):
+    """Give a page's filter form the `from` and `to` fields of `add_period` (Python keywords, hence added here)."""
+    form_class.base_fields["from"] = PeriodDateField(label=f"{label}自", required=False)
+    form_class.base_fields["to"] = PeriodDateField(label=f"{label}至", required=False)
+    return form_class
+
+
+class ListPageFilters:
+    """A list page's use of its resource's FilterSet (put first in the bases): the same filters, read through
+    `page_form`, whose fields keep the page's query-string names (`page_names`: page name → filter name)."""
+
+    page_form: type[ScopedFilterForm]
+    page_names: ClassVar[dict[str, str]] = {}
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            data = self.data if self.is_bound else None
+            self._form = self.page_form(data, user=self.request.user, prefix=self.form_prefix)
+        return self._form
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        for name, value in self.form.cleaned_data.items():
+            queryset = self.filters[self.page_names.get(name, name)].filter(queryset, value)
+        return queryset
+
+
 class ScopedFilterSet(django_filters.FilterSet):
     """Base of the list filters: filters that cannot narrow the user's scope are left out."""
 
@@ -113,13 +193,13 @@ class PeriodBoundFilter(django_filters.Filter):
 
 
 def add_period(filterset_class, *, field_name: str, is_datetime: bool, label: str):
-    """Give `filterset_class` the `from` and `to` filters (Python keywords, hence added after the class body)."""
-    filterset_class.base_filters["from"] = PeriodBoundFilter(
-        field_name=field_name, end=False, is_datetime=is_datetime, label=f"{label}自"
-    )
-    filterset_class.base_filters["to"] = PeriodBoundFilter(
-        field_name=field_name, end=True, is_datetime=is_datetime, label=f"{label}至"
-    )
+    """Give `filterset_class` the `from` and `to` filters (Python keywords, hence added after the class body; as
+    declared filters, so that subclasses have them too)."""
+    for name, end in (("from", False), ("to", True)):
+        period_filter = PeriodBoundFilter(
+            field_name=field_name, end=end, is_datetime=is_datetime, label=f"{label}{'至' if end else '自'}"
+        )
+        filterset_class.declared_filters[name] = filterset_class.base_filters[name] = period_filter
     return filterset_class
 
 

@@ -3,11 +3,11 @@
 import datetime
 
 import django_filters
-from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.filters import (
+    MonthFilter,
     ScopedFilterSet,
     add_period,
     district_filter,
@@ -16,33 +16,12 @@ from core.filters import (
     school_choice_filter,
     scoped_schools,
 )
-from core.months import next_month, parse_month
+from core.months import next_month
 from schools.models import Person
 
 from .choices import CommunicationCategory, CommunicationOutcome
 from .forms.communications import LeaderChoiceField, leaders_of
 from .models import Communication
-
-MONTH_ERROR = "月份格式不正确，请按“年-月”填写，如 2024-03。"
-
-
-class MonthField(forms.CharField):
-    """A month typed as YYYY-MM (what `<input type="month">` sends); cleans to the month's first day."""
-
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return None
-        month = parse_month(value)
-        if month is None:
-            raise forms.ValidationError(MONTH_ERROR, code="invalid_month")
-        return month
-
-
-class MonthFilter(django_filters.Filter):
-    field_class = MonthField
 
 
 def _scoped_leaders(request) -> QuerySet[Person]:

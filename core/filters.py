@@ -15,7 +15,7 @@ from django.utils import timezone
 from core.api.filters import SyncFilterSet
 from core.models import SCHOOL_ROLES, Role
 from core.months import parse_month
-from core.school_search import SchoolChoiceFilter, use_school_search
+from core.school_search import SchoolChoiceField, SchoolChoiceFilter, use_school_search
 from core.scope import restrict
 from schools.choices import SchoolLevel
 from schools.models import EducationGroup, School, SchoolDistrict
@@ -127,6 +127,21 @@ class ScopedFilterForm(forms.Form):
         use_school_search(self, user)
 
 
+class SchoolRecordFilterForm(ScopedFilterForm):
+    """学区, 集团, 学段 and school, as every list of school records offers them."""
+
+    district = django_filters.fields.ModelChoiceField(
+        label="学区", queryset=SchoolDistrict.objects.none(), empty_label="全部学区", required=False
+    )
+    group = django_filters.fields.ModelChoiceField(
+        label="教育集团", queryset=EducationGroup.objects.none(), empty_label="全部集团", required=False
+    )
+    level = django_filters.fields.ChoiceField(
+        label="学段", choices=SchoolLevel.choices, empty_label="全部学段", required=False
+    )
+    school = SchoolChoiceField(label="学校", queryset=School.objects.none(), empty_label="全部学校", required=False)
+
+
 def add_period_fields(form_class, *, label: str):
     """Give a page's filter form the `from` and `to` fields of `add_period` (Python keywords, hence added here)."""
     form_class.base_fields["from"] = PeriodDateField(label=f"{label}自", required=False)
@@ -169,7 +184,8 @@ class ScopedFilterSet(django_filters.FilterSet):
         return form
 
 
-def _local_midnight(day: datetime.date) -> datetime.datetime:
+def local_midnight(day: datetime.date) -> datetime.datetime:
+    """The first instant of `day` in local time."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
@@ -188,8 +204,8 @@ class PeriodBoundFilter(django_filters.Filter):
         if not self.is_datetime:
             return qs.filter(**{f"{self.field_name}__{'lte' if self.end else 'gte'}": value})
         if self.end:
-            return qs.filter(**{f"{self.field_name}__lt": _local_midnight(value + datetime.timedelta(days=1))})
-        return qs.filter(**{f"{self.field_name}__gte": _local_midnight(value)})
+            return qs.filter(**{f"{self.field_name}__lt": local_midnight(value + datetime.timedelta(days=1))})
+        return qs.filter(**{f"{self.field_name}__gte": local_midnight(value)})
 
 
 def add_period(filterset_class, *, field_name: str, is_datetime: bool, label: str):

@@ -3,16 +3,12 @@ The selectors have already limited the rows to the user's scope: a school, 学�
 The pages show these filters through their forms (`decisions.forms.filters`): labels, widgets, choices in scope.
 Old API names kept for old clients are marked `deprecated()` (the schema says so)."""
 
-import datetime
-
 import django_filters
 from django.db.models import Q
-from django.utils import timezone
 
 from core.api.filters import SyncDateTimeFilter, SyncFilterSet, deprecated
-from core.filters import ListPageFilters, MonthFilter, SchoolScopedFilter, add_period
+from core.filters import ListPageFilters, MonthFilter, SchoolScopedFilter, add_period, level_filter, local_midnight
 from core.months import next_month
-from schools.choices import SchoolLevel
 
 from .choices import SANZHONG_YIDA_CATEGORIES, DecisionStatus, FindingSeverity, MatterCategory, TaskStatus, Tier
 from .forms.filters import DecisionFilterForm, FindingFilterForm
@@ -20,16 +16,8 @@ from .models import Consultation, Decision, Finding, MatterType, Task
 from .selectors import overdue, rule_titles
 
 
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-def _level_filter() -> django_filters.ChoiceFilter:
-    return django_filters.ChoiceFilter(field_name="school__level", choices=SchoolLevel.choices, label="学段")
-
-
 class DecisionFilter(SchoolScopedFilter):
-    level = _level_filter()
+    level = level_filter()
     sanzhong = django_filters.ChoiceFilter(
         choices=[("yes", "三重一大事项")], method="filter_sanzhong", label="仅三重一大事项（yes）"
     )
@@ -70,7 +58,7 @@ class DecisionFilter(SchoolScopedFilter):
     def filter_month(self, queryset, name, value):
         """Registered (created_at, local time) or decided (decided_on) in the month."""
         end = next_month(value)
-        created = Q(created_at__gte=_local_midnight(value), created_at__lt=_local_midnight(end))
+        created = Q(created_at__gte=local_midnight(value), created_at__lt=local_midnight(end))
         return queryset.filter(created | Q(decided_on__gte=value, decided_on__lt=end))
 
     def filter_sanzhong(self, queryset, name, value):
@@ -131,7 +119,7 @@ def _rule_choices() -> list[tuple[str, str]]:
 class FindingFilter(SchoolScopedFilter):
     """Findings have no `updated_at`: `updated_since` looks at the last check and the resolution time."""
 
-    level = _level_filter()
+    level = level_filter()
     rule = django_filters.ChoiceFilter(choices=_rule_choices, label="规则代码")
     severity = django_filters.ChoiceFilter(choices=FindingSeverity.choices, label="级别")
     open = django_filters.BooleanFilter(field_name="resolved_at", lookup_expr="isnull", label="未整改")
@@ -146,7 +134,7 @@ class FindingFilter(SchoolScopedFilter):
         return queryset.filter(Q(last_seen__gt=value) | Q(resolved_at__gt=value))
 
     def filter_month(self, queryset, name, value):
-        start, end = _local_midnight(value), _local_midnight(next_month(value))
+        start, end = local_midnight(value), local_midnight(next_month(value))
         return queryset.filter(first_seen__gte=start, first_seen__lt=end)
 
 

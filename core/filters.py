@@ -1,6 +1,9 @@
-"""Filters shared by the lists of school-owned records (communications, meetings, decisions), so that a dashboard
-figure and the list behind it count the same rows: the school's 集团 and 学段, and a period given as inclusive local
-dates under the names the dashboard uses (`from`, `to`). Bad values are form errors, never a 500."""
+"""The pieces every resource's FilterSet and every list page's filter form share (one FilterSet per resource,
+used by its page and its API endpoint, NetBox style): `SchoolScopedFilter` (school, 学区, 集团), the period
+`from`/`to` as inclusive local dates under the names the dashboard links use, months, and the page side —
+`ListPageFilters` reads a FilterSet through a page's `ScopedFilterForm`, whose choices come from the user's
+scope. A dashboard figure and the list behind it thus count the same rows. Bad values are form errors (400 in
+the API), never a 500."""
 
 import copy
 import datetime
@@ -15,7 +18,7 @@ from django.utils import timezone
 from core.api.filters import SyncFilterSet
 from core.models import SCHOOL_ROLES, Role
 from core.months import parse_month
-from core.school_search import SchoolChoiceField, SchoolChoiceFilter, use_school_search
+from core.school_search import SchoolChoiceField, use_school_search
 from core.scope import restrict
 from schools.choices import SchoolLevel
 from schools.models import EducationGroup, School, SchoolDistrict
@@ -111,6 +114,8 @@ class ScopedFilterForm(forms.Form):
     widgets and choices. The FilterSet does the filtering. School, 学区 and 集团 are chosen among those in the user's
     scope; filters that cannot narrow what the user sees are not offered (and ignored if sent)."""
 
+    scoped_choices = ("school", "district", "xuequ", "group")  # fields whose choices come from the scope
+
     def __init__(self, data=None, *, user, prefix=None):
         super().__init__(data, prefix=prefix)
         choices = {
@@ -120,7 +125,7 @@ class ScopedFilterForm(forms.Form):
             "group": lambda: groups_in_scope(user),
         }
         for name, queryset in choices.items():
-            if name in self.fields:
+            if name in self.fields and name in self.scoped_choices:
                 self.fields[name].queryset = queryset()
         for name in _filters_outside_scope(user):
             self.fields.pop(name, None)
@@ -167,21 +172,6 @@ class ListPageFilters:
         for name, value in self.form.cleaned_data.items():
             queryset = self.filters[self.page_names.get(name, name)].filter(queryset, value)
         return queryset
-
-
-class ScopedFilterSet(django_filters.FilterSet):
-    """Base of the list filters: filters that cannot narrow the user's scope are left out."""
-
-    @property
-    def form(self):
-        form = super().form  # built once and kept by django-filter; narrowed here the first time
-        if not getattr(form, "scope_applied", False):
-            user = getattr(self.request, "user", None)
-            for name in _filters_outside_scope(user):
-                form.fields.pop(name, None)
-            use_school_search(form, user)
-            form.scope_applied = True
-        return form
 
 
 def local_midnight(day: datetime.date) -> datetime.datetime:
@@ -232,43 +222,6 @@ def groups_in_scope(user) -> QuerySet[EducationGroup]:
     return EducationGroup.objects.filter(pk__in=schools_in_scope(user).values("group_id")).order_by("code")
 
 
-def scoped_schools(request) -> QuerySet[School]:
-    """The schools the requesting user may see (the choices of a list's school filter)."""
-    return schools_in_scope(request.user)
-
-
-def school_choices(request) -> QuerySet[School]:
-    """The school filter's choices: the schools in scope with only what an option shows (code order)."""
-    return scoped_schools(request).only("pk", "code", "name").order_by("code")
-
-
-def school_choice_filter(**kwargs) -> django_filters.ModelChoiceFilter:
-    """学校 among the schools in the user's scope (a search box for large scopes: core.school_search)."""
-    return SchoolChoiceFilter(label="学校", queryset=school_choices, empty_label="全部学校", **kwargs)
-
-
-def scoped_districts(request) -> QuerySet[SchoolDistrict]:
-    return districts_in_scope(request.user)
-
-
-def scoped_groups(request) -> QuerySet[EducationGroup]:
-    return groups_in_scope(request.user)
-
-
-def district_filter() -> django_filters.ModelChoiceFilter:
-    """学区 of the record's school, among the 学区 in the user's scope."""
-    return django_filters.ModelChoiceFilter(
-        label="学区", field_name="school__district", queryset=scoped_districts, empty_label="全部学区"
-    )
-
-
-def group_filter() -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(
-        label="教育集团", field_name="school__group", queryset=scoped_groups, empty_label="全部集团"
-    )
-
-
 def level_filter() -> django_filters.ChoiceFilter:
-    return django_filters.ChoiceFilter(
-        label="学段", field_name="school__level", choices=SchoolLevel.choices, empty_label="全部学段"
-    )
+    """学段 of the record's school."""
+    return django_filters.ChoiceFilter(field_name="school__level", choices=SchoolLevel.choices, label="学段")

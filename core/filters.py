@@ -1,16 +1,24 @@
-"""Filters shared by the lists of school-owned records (communications, meetings, decisions), so that a dashboard
-figure and the list behind it count the same rows: the school's 集团 and 学段, and a period given as inclusive local
-dates under the names the dashboard uses (`from`, `to`). Bad values are form errors, never a 500."""
+"""The pieces every resource's FilterSet and every list page's filter form share (one FilterSet per resource,
+used by its page and its API endpoint, NetBox style): `SchoolScopedFilter` (school, 学区, 集团), the period
+`from`/`to` as inclusive local dates under the names the dashboard links use, months, and the page side —
+`ListPageFilters` reads a FilterSet through a page's `ScopedFilterForm`, whose choices come from the user's
+scope. A dashboard figure and the list behind it thus count the same rows. Bad values are form errors (400 in
+the API), never a 500."""
 
+import copy
 import datetime
+from typing import ClassVar
 
 import django_filters
+import django_filters.fields
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.api.filters import SyncFilterSet
 from core.models import SCHOOL_ROLES, Role
-from core.school_search import SchoolChoiceFilter, use_school_search
+from core.months import parse_month
+from core.school_search import SchoolChoiceField, use_school_search
 from core.scope import restrict
 from schools.choices import SchoolLevel
 from schools.models import EducationGroup, School, SchoolDistrict
@@ -30,6 +38,35 @@ class PeriodDateField(forms.DateField):
             raise forms.ValidationError(DATE_ERROR, code="out_of_range")
 
 
+MONTH_ERROR = "月份格式不正确，请按“年-月”填写，如 2024-03。"
+
+
+class MonthField(forms.CharField):
+    """A month typed as YYYY-MM (what `<input type="month">` sends); cleans to the month's first day."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        month = parse_month(value)
+        if month is None:
+            raise forms.ValidationError(MONTH_ERROR, code="invalid_month")
+        return month
+
+
+class MonthFilter(django_filters.CharFilter):  # a string (YYYY-MM) in the API schema
+    field_class = MonthField
+
+
+class YesNoField(django_filters.fields.ChoiceField):
+    """A yes/no select on a page (`yes`, `no`), cleaned to True/False for the FilterSet's BooleanFilter."""
+
+    def clean(self, value):
+        return {"yes": True, "no": False}.get(super().clean(value))
+
+
 _XUEQU = ("district", "xuequ")  # the 学区 filter's two names (the decision list calls it `xuequ`)
 
 
@@ -46,22 +83,99 @@ def _filters_outside_scope(user) -> tuple[str, ...]:
     return ()
 
 
-class ScopedFilterSet(django_filters.FilterSet):
-    """Base of the list filters: filters that cannot narrow the user's scope are left out."""
+class SchoolScopedFilter(SyncFilterSet):
+    """A resource owned by a school: its `school`, 学区 (`district`) and 集团 (`group`), reached through
+    `school_path` (`decision__school` for a decision's tasks). Any id is accepted: the selector has already
+    limited the rows to the user's scope, so a school, 学区 or 集团 outside it simply yields no rows."""
+
+    school_path = "school"
+
+    school = django_filters.ModelChoiceFilter(queryset=School.objects.all(), label="学校")
+    district = django_filters.ModelChoiceFilter(
+        field_name="school__district", queryset=SchoolDistrict.objects.all(), label="学区"
+    )
+    group = django_filters.ModelChoiceFilter(
+        field_name="school__group", queryset=EducationGroup.objects.all(), label="教育集团"
+    )
+
+    @classmethod
+    def get_filters(cls):
+        filters = super().get_filters()
+        if cls.school_path != "school":
+            for name, filter_ in filters.items():
+                if filter_.field_name == "school" or filter_.field_name.startswith("school__"):
+                    filters[name] = copy.deepcopy(filter_)
+                    filters[name].field_name = cls.school_path + filter_.field_name.removeprefix("school")
+        return filters
+
+
+class ScopedFilterForm(forms.Form):
+    """A list page's filter form (NetBox's filter forms): fields of the resource's FilterSet with the page's labels,
+    widgets and choices. The FilterSet does the filtering. School, 学区 and 集团 are chosen among those in the user's
+    scope; filters that cannot narrow what the user sees are not offered (and ignored if sent)."""
+
+    scoped_choices = ("school", "district", "xuequ", "group")  # fields whose choices come from the scope
+
+    def __init__(self, data=None, *, user, prefix=None):
+        super().__init__(data, prefix=prefix)
+        choices = {
+            "school": lambda: schools_in_scope(user).only("pk", "code", "name").order_by("code"),
+            "district": lambda: districts_in_scope(user),
+            "xuequ": lambda: districts_in_scope(user),
+            "group": lambda: groups_in_scope(user),
+        }
+        for name, queryset in choices.items():
+            if name in self.fields and name in self.scoped_choices:
+                self.fields[name].queryset = queryset()
+        for name in _filters_outside_scope(user):
+            self.fields.pop(name, None)
+        use_school_search(self, user)
+
+
+class SchoolRecordFilterForm(ScopedFilterForm):
+    """学区, 集团, 学段 and school, as every list of school records offers them."""
+
+    district = django_filters.fields.ModelChoiceField(
+        label="学区", queryset=SchoolDistrict.objects.none(), empty_label="全部学区", required=False
+    )
+    group = django_filters.fields.ModelChoiceField(
+        label="教育集团", queryset=EducationGroup.objects.none(), empty_label="全部集团", required=False
+    )
+    level = django_filters.fields.ChoiceField(
+        label="学段", choices=SchoolLevel.choices, empty_label="全部学段", required=False
+    )
+    school = SchoolChoiceField(label="学校", queryset=School.objects.none(), empty_label="全部学校", required=False)
+
+
+def add_period_fields(form_class, *, label: str):
+    """Give a page's filter form the `from` and `to` fields of `add_period` (Python keywords, hence added here)."""
+    form_class.base_fields["from"] = PeriodDateField(label=f"{label}自", required=False)
+    form_class.base_fields["to"] = PeriodDateField(label=f"{label}至", required=False)
+    return form_class
+
+
+class ListPageFilters:
+    """A list page's use of its resource's FilterSet (put first in the bases): the same filters, read through
+    `page_form`, whose fields keep the page's query-string names (`page_names`: page name → filter name)."""
+
+    page_form: type[ScopedFilterForm]
+    page_names: ClassVar[dict[str, str]] = {}
 
     @property
     def form(self):
-        form = super().form  # built once and kept by django-filter; narrowed here the first time
-        if not getattr(form, "scope_applied", False):
-            user = getattr(self.request, "user", None)
-            for name in _filters_outside_scope(user):
-                form.fields.pop(name, None)
-            use_school_search(form, user)
-            form.scope_applied = True
-        return form
+        if not hasattr(self, "_form"):
+            data = self.data if self.is_bound else None
+            self._form = self.page_form(data, user=self.request.user, prefix=self.form_prefix)
+        return self._form
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        for name, value in self.form.cleaned_data.items():
+            queryset = self.filters[self.page_names.get(name, name)].filter(queryset, value)
+        return queryset
 
 
-def _local_midnight(day: datetime.date) -> datetime.datetime:
+def local_midnight(day: datetime.date) -> datetime.datetime:
+    """The first instant of `day` in local time."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
@@ -80,18 +194,18 @@ class PeriodBoundFilter(django_filters.Filter):
         if not self.is_datetime:
             return qs.filter(**{f"{self.field_name}__{'lte' if self.end else 'gte'}": value})
         if self.end:
-            return qs.filter(**{f"{self.field_name}__lt": _local_midnight(value + datetime.timedelta(days=1))})
-        return qs.filter(**{f"{self.field_name}__gte": _local_midnight(value)})
+            return qs.filter(**{f"{self.field_name}__lt": local_midnight(value + datetime.timedelta(days=1))})
+        return qs.filter(**{f"{self.field_name}__gte": local_midnight(value)})
 
 
 def add_period(filterset_class, *, field_name: str, is_datetime: bool, label: str):
-    """Give `filterset_class` the `from` and `to` filters (Python keywords, hence added after the class body)."""
-    filterset_class.base_filters["from"] = PeriodBoundFilter(
-        field_name=field_name, end=False, is_datetime=is_datetime, label=f"{label}自"
-    )
-    filterset_class.base_filters["to"] = PeriodBoundFilter(
-        field_name=field_name, end=True, is_datetime=is_datetime, label=f"{label}至"
-    )
+    """Give `filterset_class` the `from` and `to` filters (Python keywords, hence added after the class body; as
+    declared filters, so that subclasses have them too)."""
+    for name, end in (("from", False), ("to", True)):
+        period_filter = PeriodBoundFilter(
+            field_name=field_name, end=end, is_datetime=is_datetime, label=f"{label}{'至' if end else '自'}"
+        )
+        filterset_class.declared_filters[name] = filterset_class.base_filters[name] = period_filter
     return filterset_class
 
 
@@ -108,43 +222,6 @@ def groups_in_scope(user) -> QuerySet[EducationGroup]:
     return EducationGroup.objects.filter(pk__in=schools_in_scope(user).values("group_id")).order_by("code")
 
 
-def scoped_schools(request) -> QuerySet[School]:
-    """The schools the requesting user may see (the choices of a list's school filter)."""
-    return schools_in_scope(request.user)
-
-
-def school_choices(request) -> QuerySet[School]:
-    """The school filter's choices: the schools in scope with only what an option shows (code order)."""
-    return scoped_schools(request).only("pk", "code", "name").order_by("code")
-
-
-def school_choice_filter(**kwargs) -> django_filters.ModelChoiceFilter:
-    """学校 among the schools in the user's scope (a search box for large scopes: core.school_search)."""
-    return SchoolChoiceFilter(label="学校", queryset=school_choices, empty_label="全部学校", **kwargs)
-
-
-def scoped_districts(request) -> QuerySet[SchoolDistrict]:
-    return districts_in_scope(request.user)
-
-
-def scoped_groups(request) -> QuerySet[EducationGroup]:
-    return groups_in_scope(request.user)
-
-
-def district_filter() -> django_filters.ModelChoiceFilter:
-    """学区 of the record's school, among the 学区 in the user's scope."""
-    return django_filters.ModelChoiceFilter(
-        label="学区", field_name="school__district", queryset=scoped_districts, empty_label="全部学区"
-    )
-
-
-def group_filter() -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(
-        label="教育集团", field_name="school__group", queryset=scoped_groups, empty_label="全部集团"
-    )
-
-
 def level_filter() -> django_filters.ChoiceFilter:
-    return django_filters.ChoiceFilter(
-        label="学段", field_name="school__level", choices=SchoolLevel.choices, empty_label="全部学段"
-    )
+    """学段 of the record's school."""
+    return django_filters.ChoiceFilter(field_name="school__level", choices=SchoolLevel.choices, label="学段")

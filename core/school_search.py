@@ -6,7 +6,6 @@ a dashboard figure's link still narrows its list to one school.
 A name matching several schools is a form error that says how many, never a guess.
 """
 
-import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -90,10 +89,6 @@ class SchoolSearchInput(forms.TextInput):
         except ValidationError:
             return str(value)  # shown back as typed, beside the error
         return _label(school) if school is not None else None
-
-
-class SchoolChoiceFilter(django_filters.ModelChoiceFilter):
-    field_class = SchoolChoiceField
 
 
 def _scope_size(schools: QuerySet, user) -> int:

@@ -7,6 +7,7 @@ Every selector passes its queryset through `restrict()`; views fetch single obje
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from .errors import NotAllowedError
 from .models import Role, User
 
 _FINALISING_ROLES = frozenset({Role.SECRETARY, Role.PRINCIPAL})
@@ -75,6 +76,13 @@ def can_edit_school_records(user: User, school) -> bool:
     if user.is_superuser or user.role == Role.DISTRICT_ADMIN:
         return True
     return user.role in {Role.SECRETARY, Role.PRINCIPAL, Role.CLERK} and _school_in_scope(user, school)
+
+
+def require_edit(user: User, school, *, records: str = "本校记录") -> None:
+    """The services' check before a create or edit: NotAllowedError unless `user` may edit `school`'s records
+    (`records` names them in the message)."""
+    if not can_edit_school_records(user, school):
+        raise NotAllowedError(f"您没有登记或修改{records}的权限。")
 
 
 def can_finalise_school_records(user: User, school) -> bool:

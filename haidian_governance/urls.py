@@ -23,7 +23,6 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("decisions.urls")),
     path("", include("reports.urls")),
-    path("", include("reports.urls_runs")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,95 +1,125 @@
-"""Filters of the communication list. Choices come from the user's scope; bad values are form errors, never 500."""
-
-import datetime
+"""One FilterSet per resource of the meetings app, shared by its list page and its API endpoint (NetBox style).
+The selectors have already limited the rows to the user's scope: a school, 学区 or 集团 outside it yields no rows.
+The pages show these filters through their forms (`meetings.forms.filters`): labels, widgets, choices in scope.
+Old API names kept for old clients are marked `deprecated()` (the schema says so)."""
 
 import django_filters
-from django import forms
-from django.db.models import QuerySet
-from django.utils import timezone
 
-from core.filters import (
-    ScopedFilterSet,
-    add_period,
-    district_filter,
-    group_filter,
-    level_filter,
-    school_choice_filter,
-    scoped_schools,
-)
-from core.months import next_month, parse_month
-from schools.models import Person
+from core.api.filters import SyncFilterSet, deprecated
+from core.filters import ListPageFilters, MonthFilter, SchoolScopedFilter, add_period, level_filter, local_midnight
+from core.months import next_month
+from schools.choices import MeetingBody
+from schools.models import Person, School
 
-from .choices import CommunicationCategory, CommunicationOutcome
-from .forms.communications import LeaderChoiceField, leaders_of
-from .models import Communication
-
-MONTH_ERROR = "月份格式不正确，请按“年-月”填写，如 2024-03。"
+from .choices import CommunicationCategory, CommunicationOutcome, ItemResult, MatterCategory, MeetingStatus
+from .forms.filters import CommunicationFilterForm, MeetingFilterForm
+from .models import AgendaItem, Communication, Meeting
 
 
-class MonthField(forms.CharField):
-    """A month typed as YYYY-MM (what `<input type="month">` sends); cleans to the month's first day."""
-
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return None
-        month = parse_month(value)
-        if month is None:
-            raise forms.ValidationError(MONTH_ERROR, code="invalid_month")
-        return month
-
-
-class MonthFilter(django_filters.Filter):
-    field_class = MonthField
-
-
-def _scoped_leaders(request) -> QuerySet[Person]:
-    return leaders_of(scoped_schools(request))
-
-
-class LeaderFilter(django_filters.ModelChoiceFilter):
-    field_class = LeaderChoiceField
-
-
-class CommunicationFilter(ScopedFilterSet):
-    district = district_filter()
-    group = group_filter()
+class CommunicationFilter(SchoolScopedFilter):
     level = level_filter()
-    school = school_choice_filter()
-    participant = LeaderFilter(
-        label="搭档成员", field_name="participants", queryset=_scoped_leaders, empty_label="全部人员"
+    participant = django_filters.ModelChoiceFilter(
+        field_name="participants", queryset=Person.objects.all(), label="搭档成员（人员编号）"
     )
-    category = django_filters.ChoiceFilter(
-        label="沟通类别", choices=CommunicationCategory.choices, empty_label="全部类别"
+    category = django_filters.ChoiceFilter(choices=CommunicationCategory.choices, label="沟通类别")
+    outcome = django_filters.ChoiceFilter(choices=CommunicationOutcome.choices, label="沟通结果")
+    month = MonthFilter(method="filter_month", label="沟通在该月（YYYY-MM）")
+    confirmed = django_filters.BooleanFilter(
+        field_name="confirmed_at", lookup_expr="isnull", exclude=True, label="已确认"
     )
-    month = MonthFilter(label="月份", method="filter_month")
-    outcome = django_filters.ChoiceFilter(
-        label="沟通结果", choices=CommunicationOutcome.choices, empty_label="全部结果"
+    occurred_after = deprecated(
+        django_filters.DateFilter(
+            field_name="occurred_at",
+            lookup_expr="date__gte",
+            label="沟通日期不早于（YYYY-MM-DD；已弃用，请改用 from）",
+        )
     )
-    confirmed = django_filters.ChoiceFilter(
-        label="确认状态",
-        choices=[("yes", "已确认"), ("no", "待确认")],
-        empty_label="全部",
-        method="filter_confirmed",
+    occurred_before = deprecated(
+        django_filters.DateFilter(
+            field_name="occurred_at",
+            lookup_expr="date__lte",
+            label="沟通日期不晚于（YYYY-MM-DD；已弃用，请改用 to）",
+        )
     )
 
     class Meta:
         model = Communication
-        fields = ["district", "group", "level", "school", "participant", "category", "month", "outcome", "confirmed"]
+        fields = [
+            "updated_since",
+            "school",
+            "district",
+            "group",
+            "level",
+            "participant",
+            "category",
+            "outcome",
+            "month",
+            "confirmed",
+            "occurred_after",
+            "occurred_before",
+        ]
 
     def filter_month(self, queryset, name, value):
-        if value is None:
-            return queryset
-        start = timezone.make_aware(datetime.datetime.combine(value, datetime.time.min))
-        end = timezone.make_aware(datetime.datetime.combine(next_month(value), datetime.time.min))
-        return queryset.filter(occurred_at__gte=start, occurred_at__lt=end)
-
-    def filter_confirmed(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(confirmed_at__isnull=(value == "no"))
+        return queryset.filter(
+            occurred_at__gte=local_midnight(value), occurred_at__lt=local_midnight(next_month(value))
+        )
 
 
 add_period(CommunicationFilter, field_name="occurred_at", is_datetime=True, label="沟通日期")
+
+
+class CommunicationListFilter(ListPageFilters, CommunicationFilter):
+    page_form = CommunicationFilterForm
+
+
+class MeetingFilter(SchoolScopedFilter):
+    level = level_filter()
+    body = django_filters.ChoiceFilter(choices=MeetingBody.choices, label="会议类型")
+    status = django_filters.ChoiceFilter(choices=MeetingStatus.choices, label="状态")
+    month = MonthFilter(method="filter_month", label="会议在该月（YYYY-MM）")
+    date_after = deprecated(
+        django_filters.DateFilter(
+            field_name="date", lookup_expr="gte", label="会议日期不早于（YYYY-MM-DD；已弃用，请改用 from）"
+        )
+    )
+    date_before = deprecated(
+        django_filters.DateFilter(
+            field_name="date", lookup_expr="lte", label="会议日期不晚于（YYYY-MM-DD；已弃用，请改用 to）"
+        )
+    )
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "updated_since",
+            "school",
+            "district",
+            "group",
+            "level",
+            "body",
+            "status",
+            "month",
+            "date_after",
+            "date_before",
+        ]
+
+    def filter_month(self, queryset, name, value):
+        return queryset.filter(date__year=value.year, date__month=value.month)
+
+
+add_period(MeetingFilter, field_name="date", is_datetime=False, label="会议日期")
+
+
+class MeetingListFilter(ListPageFilters, MeetingFilter):
+    page_form = MeetingFilterForm
+
+
+class AgendaItemFilter(SyncFilterSet):
+    school = django_filters.ModelChoiceFilter(field_name="meeting__school", queryset=School.objects.all(), label="学校")
+    meeting = django_filters.NumberFilter(field_name="meeting_id", label="会议")
+    category = django_filters.ChoiceFilter(choices=MatterCategory.choices, label="事项类别")
+    result = django_filters.ChoiceFilter(choices=ItemResult.choices, label="表决结果")
+
+    class Meta:
+        model = AgendaItem
+        fields = ["updated_since", "school", "meeting", "category", "result"]

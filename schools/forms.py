@@ -2,8 +2,13 @@
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django_filters.fields import ChoiceField, ModelChoiceField
 
+from core.filters import ScopedFilterForm
+
+from .choices import SchoolLevel
 from .importing import MAX_FILE_SIZE
+from .models import EducationGroup, SchoolDistrict
 
 
 class SchoolImportForm(forms.Form):
@@ -22,3 +27,18 @@ class SchoolImportForm(forms.Form):
         if upload.size > MAX_FILE_SIZE:
             raise forms.ValidationError("文件超过 5 MB，请拆分后分批导入。")
         return upload
+
+
+class SchoolFilterForm(ScopedFilterForm):
+    """The school list's filters (`schools.filters.SchoolFilter`): every 学区 and 集团 is offered."""
+
+    scoped_choices = ()
+
+    q = forms.CharField(label="名称或代码", required=False)
+    district = ModelChoiceField(
+        label="学区", queryset=SchoolDistrict.objects.all(), empty_label="全部学区", required=False
+    )
+    group = ModelChoiceField(
+        label="教育集团", queryset=EducationGroup.objects.all(), empty_label="全部集团", required=False
+    )
+    level = ChoiceField(label="学段", choices=SchoolLevel.choices, empty_label="全部学段", required=False)

@@ -10,7 +10,7 @@ from decisions.selectors import open_finding_count
 
 from . import selectors
 from .exports import school_list_xlsx
-from .filters import SchoolFilter
+from .filters import SchoolListFilter
 from .import_views import school_import, school_import_template
 
 __all__ = ["person_detail", "school_detail", "school_import", "school_import_template", "school_list"]
@@ -19,7 +19,7 @@ __all__ = ["person_detail", "school_detail", "school_import", "school_import_tem
 @login_required
 def school_list(request):
     schools = selectors.school_list(user=request.user)
-    school_filter = SchoolFilter(request.GET, queryset=schools, request=request)
+    school_filter = SchoolListFilter(request.GET, queryset=schools, request=request)
     if wants_xlsx(request):
         return school_list_xlsx(school_filter)
     page = CachedCountPaginator(school_filter.qs, 50).get_page(request.GET.get("page"))

@@ -3,6 +3,7 @@ import datetime
 import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 
 # Real time zones lie between UTC-12:00 and UTC+14:00; PostgreSQL refuses offsets beyond ±15:59.
 MAX_UTC_OFFSET = datetime.timedelta(hours=14)
@@ -32,3 +33,23 @@ class SyncFilterSet(django_filters.FilterSet):
     """Every list can be pulled incrementally: rows changed after `updated_since` (ISO 8601)."""
 
     updated_since = SyncDateTimeFilter(field_name="updated_at", lookup_expr="gt", label="更新时间晚于（ISO 8601）")
+
+
+def deprecated(filter_: django_filters.Filter) -> django_filters.Filter:
+    """An old API name kept so that old clients keep working: the schema marks it deprecated (its help text says
+    which name to use instead)."""
+    filter_.deprecated = True
+    return filter_
+
+
+class DjangoFilterSchema(DjangoFilterExtension):
+    """drf-spectacular's django-filter parameters, with `deprecated: true` on the filters marked `deprecated()`."""
+
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        if getattr(filter_field, "deprecated", False):
+            for parameter in parameters:
+                parameter["deprecated"] = True
+        return parameters

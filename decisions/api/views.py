@@ -17,8 +17,8 @@ from meetings.models import AgendaItem, Communication
 from schools.models import Person
 
 from .. import selectors, services
+from ..filters import ConsultationFilter, DecisionFilter, FindingFilter, MatterTypeFilter, TaskFilter
 from ..models import Consultation, DecisionTransition, ImplementationReport, MatterType
-from .filters import ConsultationFilter, DecisionFilter, FindingFilter, MatterTypeFilter, TaskFilter
 from .serializers import (
     AmendmentSerializer,
     ConsultationSerializer,

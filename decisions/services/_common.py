@@ -1,13 +1,12 @@
-from core.errors import NotAllowedError
+import functools
+
 from core.models import User
-from core.scope import can_edit_school_records
+from core.scope import require_edit as core_require_edit
 
 from ..models import Decision, DecisionTransition
 
-
-def require_edit(user: User, school) -> None:
-    if not can_edit_school_records(user, school):
-        raise NotAllowedError("您没有登记或修改本校决策事项的权限。")
+# core.scope.require_edit, its message naming the decisions ("您没有登记或修改本校决策事项的权限。")
+require_edit = functools.partial(core_require_edit, records="本校决策事项")
 
 
 def record_transition(decision: Decision, *, user: User, from_status: str, note: str = "") -> None:

@@ -29,7 +29,7 @@ from meetings.models import AgendaItem
 from .. import selectors, services
 from ..choices import SANZHONG_YIDA_CATEGORIES, DecisionStatus, Outcome, Tier
 from ..exports import decision_list_xlsx
-from ..filters import DecisionFilter
+from ..filters import DecisionListFilter
 from ..forms.decisions import (
     AmendmentForm,
     ConsultationForm,
@@ -194,7 +194,7 @@ def _form_page(request, form, decision=None, status=200) -> HttpResponse:
 @require_http_methods(["GET"])
 def decision_list(request: HttpRequest) -> HttpResponse:
     decisions = selectors.decision_list(user=request.user)
-    decision_filter = DecisionFilter(request.GET, queryset=decisions, request=request)
+    decision_filter = DecisionListFilter(request.GET, queryset=decisions, request=request)
     if wants_xlsx(request):
         return decision_list_xlsx(decision_filter)
     page = CachedCountPaginator(decision_filter.qs, 50).get_page(request.GET.get("page"))

@@ -23,7 +23,7 @@ from schools.models import School
 from .. import selectors
 from ..choices import DecisionStatus, FindingSeverity, Outcome, TaskStatus
 from ..exports import finding_list_xlsx
-from ..filters_findings import FindingFilter
+from ..filters import FindingListFilter
 from ..models import Finding
 from ..rules import RULES
 
@@ -148,7 +148,7 @@ def _open_tasks(request: HttpRequest, school: School) -> list:
 @require_http_methods(["GET"])
 def finding_list(request: HttpRequest) -> HttpResponse:
     findings = _open(selectors.finding_list(user=request.user))
-    finding_filter = FindingFilter(request.GET, queryset=findings, request=request)
+    finding_filter = FindingListFilter(request.GET, queryset=findings, request=request)
     if wants_xlsx(request):
         return finding_list_xlsx(finding_filter)
     page = CachedCountPaginator(finding_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -170,7 +170,7 @@ def finding_resolved_list(request: HttpRequest) -> HttpResponse:
         .annotate(time_to_resolve=ExpressionWrapper(F("resolved_at") - F("first_seen"), output_field=DurationField()))
         .order_by("-resolved_at", "-pk")
     )
-    finding_filter = FindingFilter(request.GET, queryset=findings, request=request)
+    finding_filter = FindingListFilter(request.GET, queryset=findings, request=request)
     page = CachedCountPaginator(finding_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filter": finding_filter, "page": page, "rows": _rows(page.object_list)}
     return render(request, "decisions/finding_resolved_list.html", context)

@@ -21,8 +21,8 @@ from core.scope import restrict
 
 from .. import selectors, services
 from ..choices import AttendanceKind
+from ..filters import AgendaItemFilter, CommunicationFilter, MeetingFilter
 from ..models import AgendaItem, Deliberation, Meeting
-from .filters import AgendaItemFilter, CommunicationFilter, MeetingFilter
 from .serializers import (
     AgendaItemDeferSerializer,
     AgendaItemDeliberationSerializer,

@@ -1,11 +1,8 @@
 from core.errors import NotAllowedError
 from core.models import User
-from core.scope import can_edit_school_records, can_finalise_school_records
+from core.scope import can_finalise_school_records, require_edit
 
-
-def require_edit(user: User, school) -> None:
-    if not can_edit_school_records(user, school):
-        raise NotAllowedError("您没有登记或修改本校记录的权限。")
+__all__ = ["require_edit", "require_finalise"]
 
 
 def require_finalise(user: User, school, action: str) -> None:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import NotAllowedError, RecordFinalisedError
 from core.exports import wants_xlsx
 from core.models import Role, User
+from core.months import next_month, parse_month
 from core.pages import errors_to_form, forbidden
 from core.paging import CachedCountPaginator
 from core.scope import can_edit_school_records, can_finalise_school_records
@@ -26,7 +27,7 @@ from schools import selectors as school_selectors
 
 from .. import selectors, services
 from ..exports import communication_list_xlsx
-from ..filters import CommunicationFilter, next_month, parse_month
+from ..filters import CommunicationListFilter
 from ..forms.communications import AmendmentForm, CommunicationForm
 from ..models import Communication
 
@@ -109,7 +110,7 @@ def _month_grid(events: dict[datetime.date, list], first: datetime.date) -> list
 @require_http_methods(["GET"])
 def communication_list(request: HttpRequest) -> HttpResponse:
     communications = selectors.communication_list(user=request.user)
-    communication_filter = CommunicationFilter(request.GET, queryset=communications, request=request)
+    communication_filter = CommunicationListFilter(request.GET, queryset=communications, request=request)
     if wants_xlsx(request):
         return communication_list_xlsx(communication_filter)
     page = CachedCountPaginator(communication_filter.qs, 50).get_page(request.GET.get("page"))

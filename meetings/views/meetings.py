@@ -21,13 +21,12 @@ from core.exports import wants_xlsx
 from core.models import User
 from core.paging import CachedCountPaginator
 from core.scope import can_edit_school_records, can_finalise_school_records
-from schools import selectors as school_selectors
 from schools.choices import MeetingBody
 
 from .. import selectors, services
 from ..choices import AttendanceKind, MeetingStatus
 from ..exports import meeting_list_xlsx
-from ..filters_meetings import MeetingFilter
+from ..filters import MeetingListFilter
 from ..forms.meetings import (
     AmendmentForm,
     DeferForm,
@@ -150,10 +149,7 @@ def _meeting_action(request: HttpRequest, pk: int, service, done: str) -> HttpRe
 @require_http_methods(["GET"])
 def meeting_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    schools = school_selectors.school_list(user=user)
-    meeting_filter = MeetingFilter(
-        request.GET, queryset=selectors.meeting_list(user=user), schools=schools, request=request
-    )
+    meeting_filter = MeetingListFilter(request.GET, queryset=selectors.meeting_list(user=user), request=request)
     if wants_xlsx(request):
         return meeting_list_xlsx(meeting_filter)
     page = CachedCountPaginator(meeting_filter.qs, 50).get_page(request.GET.get("page"))

@@ -7,7 +7,6 @@ Lists are cursor pages by last change (`updated_since` for incremental sync); no
 without touching `updated_at`, status changes do.
 """
 
-import django_filters
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.utils import timezone
@@ -17,44 +16,18 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-from core.api.filters import SyncFilterSet
 from core.api.viewsets import ScopedReadOnlyViewSet, ServiceWriteMixin
 from core.errors import NotAllowedError
-from schools.models import School, SchoolDistrict
 
 from .. import services
-from ..models import ReportRun, ReportScope, ReportStatus
+from ..filters import ReportRunFilter
+from ..models import ReportRun, ReportStatus
 from .serializers import ReportRunRequestSerializer, ReportRunSerializer
 
 
 def report_run_list(*, user):
     """The runs `user` may list and download, with what the read shape needs (a constant number of queries)."""
     return ReportRun.objects.visible_to(user).select_related("school", "school_district")
-
-
-class ReportRunFilter(SyncFilterSet):
-    scope = django_filters.ChoiceFilter(choices=ReportScope.choices, label="报告范围")
-    status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label="状态")
-    school = django_filters.ModelChoiceFilter(queryset=School.objects.all(), label="学校")
-    school_district = django_filters.ModelChoiceFilter(queryset=SchoolDistrict.objects.all(), label="学区")
-    period = django_filters.DateFilter(label="月份（该月第一天，YYYY-MM-01）")
-    period_after = django_filters.DateFilter(field_name="period", lookup_expr="gte", label="月份不早于（YYYY-MM-DD）")
-    period_before = django_filters.DateFilter(field_name="period", lookup_expr="lte", label="月份不晚于（YYYY-MM-DD）")
-    is_current = django_filters.BooleanFilter(label="当前版本")
-
-    class Meta:
-        model = ReportRun
-        fields = [
-            "updated_since",
-            "scope",
-            "status",
-            "school",
-            "school_district",
-            "period",
-            "period_after",
-            "period_before",
-            "is_current",
-        ]
 
 
 class PdfRenderer(BaseRenderer):

@@ -26,7 +26,7 @@ from schools.selectors import school_list
 from .. import charts, selectors
 from ..aggregates import DashboardScope, Figures, SchoolDashboard
 from ..exports import district_dashboard_xlsx
-from ..filters import DashboardFilterForm
+from ..forms import DashboardFilterForm
 
 __all__ = ["district_dashboard", "school_dashboard"]
 

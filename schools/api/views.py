@@ -1,19 +1,24 @@
 import datetime
 
-import django_filters
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.response import Response
 
-from core.api.filters import SyncFilterSet
 from core.api.viewsets import ScopedReadOnlyViewSet
 from core.scope import restrict
 
 from .. import selectors
-from ..choices import SchoolLevel
-from ..models import Appointment, CommitteeMembership, EducationGroup, Person, School, SchoolDistrict
+from ..filters import (
+    AppointmentFilter,
+    EducationGroupFilter,
+    MembershipFilter,
+    PersonFilter,
+    SchoolDistrictFilter,
+    SchoolFilter,
+)
+from ..models import EducationGroup, School, SchoolDistrict
 from .serializers import (
     AppointmentSerializer,
     CommitteeMembershipSerializer,
@@ -23,12 +28,6 @@ from .serializers import (
     SchoolDistrictSerializer,
     SchoolSerializer,
 )
-
-
-class SchoolDistrictFilter(SyncFilterSet):
-    class Meta:
-        model = SchoolDistrict
-        fields = ["updated_since", "code"]
 
 
 class SchoolDistrictViewSet(ScopedReadOnlyViewSet):
@@ -42,12 +41,6 @@ class SchoolDistrictViewSet(ScopedReadOnlyViewSet):
         return SchoolDistrict.objects.all()
 
 
-class EducationGroupFilter(SyncFilterSet):
-    class Meta:
-        model = EducationGroup
-        fields = ["updated_since", "code"]
-
-
 class EducationGroupViewSet(ScopedReadOnlyViewSet):
     """教育集团."""
 
@@ -57,16 +50,6 @@ class EducationGroupViewSet(ScopedReadOnlyViewSet):
     @staticmethod
     def selector(*, user):
         return EducationGroup.objects.all()
-
-
-class SchoolFilter(SyncFilterSet):
-    district = django_filters.ModelChoiceFilter(queryset=SchoolDistrict.objects.all(), label="学区")
-    group = django_filters.ModelChoiceFilter(queryset=EducationGroup.objects.all(), label="教育集团")
-    level = django_filters.ChoiceFilter(choices=SchoolLevel.choices, label="学段")
-
-    class Meta:
-        model = School
-        fields = ["updated_since", "district", "group", "level", "code"]
 
 
 class SchoolViewSet(ScopedReadOnlyViewSet):
@@ -80,35 +63,16 @@ class SchoolViewSet(ScopedReadOnlyViewSet):
         return restrict(School.objects.all(), user, "")
 
 
-class SchoolScopedFilter(SyncFilterSet):
-    school = django_filters.ModelChoiceFilter(queryset=School.objects.all(), label="学校")
-    district = django_filters.ModelChoiceFilter(
-        field_name="school__district", queryset=SchoolDistrict.objects.all(), label="学区"
-    )
-    group = django_filters.ModelChoiceFilter(
-        field_name="school__group", queryset=EducationGroup.objects.all(), label="教育集团"
-    )
-
-
 class PersonViewSet(ScopedReadOnlyViewSet):
     """People holding or having held a post or membership in a school in scope."""
 
     serializer_class = PersonSerializer
 
-    class filterset_class(SyncFilterSet):  # noqa: N801
-        class Meta:
-            model = Person
-            fields = ["updated_since", "code"]
+    filterset_class = PersonFilter
 
     @staticmethod
     def selector(*, user):
         return selectors.person_list(user=user)
-
-
-class AppointmentFilter(SchoolScopedFilter):
-    class Meta:
-        model = Appointment
-        fields = ["updated_since", "school", "district", "group", "post", "person"]
 
 
 class AppointmentViewSet(ScopedReadOnlyViewSet):
@@ -120,12 +84,6 @@ class AppointmentViewSet(ScopedReadOnlyViewSet):
     @staticmethod
     def selector(*, user):
         return selectors.appointment_list(user=user)
-
-
-class MembershipFilter(SchoolScopedFilter):
-    class Meta:
-        model = CommitteeMembership
-        fields = ["updated_since", "school", "district", "group", "body", "person"]
 
 
 class MembershipViewSet(ScopedReadOnlyViewSet):

@@ -635,6 +635,11 @@ def test_decision_filters(district_viewer, api, school_a, school_b):
     assert ids(decided_before=days_ago(10)) == {decided.pk}
     assert ids(has_open_findings="true") == {draft.pk}
     assert ids(has_open_findings="false") == {decided.pk, other.pk}
+    # The list page's filters, shared with the API (decisions.filters): `from`/`to` replace the deprecated names.
+    assert ids(**{"from": days_ago(11)}) == {decided.pk} and ids(**{"from": days_ago(9)}) == set()
+    assert ids(to=days_ago(10)) == {decided.pk}
+    assert ids(sanzhong="yes") == {decided.pk, other.pk}
+    assert ids(month=TODAY().strftime("%Y-%m")) == {decided.pk, draft.pk, other.pk}
     assert client.get("/api/v1/decisions/", {"category": "nope"}).status_code == 400
 
 
@@ -788,3 +793,10 @@ def test_list_query_count_does_not_depend_on_rows(district_viewer, api, school_a
     many, rows = queries()
     assert rows == 30
     assert many == few
+
+
+def test_schema_marks_the_old_filter_names_deprecated(district_admin, api):
+    schema = api(district_admin).get("/api/v1/schema/", {"format": "json"}).json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/decisions/"]["get"]["parameters"]}
+    assert parameters["decided_after"]["deprecated"] and parameters["decided_before"]["deprecated"]
+    assert not parameters["from"].get("deprecated") and not parameters["district"].get("deprecated")

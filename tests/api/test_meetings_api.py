@@ -366,6 +366,7 @@ def test_communication_filters(district_viewer, api, school_a, school_b, princip
     assert count(category="regular_talk") == 1 and count(outcome="disagreement") == 1
     twenty_days_ago = (timezone.localdate() - datetime.timedelta(days=20)).isoformat()
     assert count(occurred_after=twenty_days_ago) == 2 and count(occurred_before=twenty_days_ago) == 1
+    assert count(**{"from": twenty_days_ago}) == 2 and count(to=twenty_days_ago) == 1  # the deprecated names' heirs
     bad = client.get(COMMUNICATIONS, {"category": "gossip", "occurred_after": "soon"})
     assert bad.status_code == 400 and set(bad.json()["fields"]) == {"category", "occurred_after"}
 
@@ -537,6 +538,7 @@ def test_meeting_filters(district_viewer, api, school_a, school_b):
     assert count(status="held") == 1 and count(body=MeetingBody.PRINCIPAL_OFFICE) == 1
     month_ago = (YESTERDAY - datetime.timedelta(days=30)).isoformat()
     assert count(date_after=month_ago) == 2 and count(date_before=month_ago) == 1
+    assert count(**{"from": month_ago}) == 2 and count(to=month_ago) == 1  # the deprecated names' heirs
 
 
 # --- agenda items -------------------------------------------------------------------------------------

@@ -56,3 +56,10 @@ def test_filters_that_cannot_narrow_the_scope_are_not_offered(url, actor, hidden
         if name in ("group", "level") and url == "finding_list":
             continue  # the finding list filters by 学区 and school only
         assert f'name="{names.get(name, name)}"' in html, (url, actor, name)
+
+
+def test_pagination_links_keep_the_filters(district_admin, login):
+    SchoolFactory.create_batch(55)
+    body = login(district_admin).get(reverse("school_list"), {"page": "1", "level": ""}).content.decode()
+    nav = re.search(r'<nav class="pagination".*?</nav>', body, re.S)[0]
+    assert 'href="?page=2&amp;level="' in nav and "第 1 / 2 页" in nav

@@ -3,17 +3,16 @@
 from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.models import IntegerField, Prefetch, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.models import Amendment, Role, User
 from core.scope import restrict
 from schools.models import Person
 
-from .choices import AttendanceKind, AttendanceStatus
 from .models import AgendaItem, Attendance, Communication, Deliberation, Meeting, Recusal, Vote
+from .roster import expected_count, present_count
 
 CONFIDENTIAL_TITLE = "（保密议题）"
 
@@ -26,30 +25,27 @@ def communication_list(*, user: User) -> QuerySet[Communication]:
     )
 
 
-def _count_of(model, **conditions) -> RawSQL:
-    """The number of `model` rows of the outer meeting, as a correlated subquery (no GROUP BY on meetings).
-    Written out in SQL: a `Subquery()` of a count takes longer to compile than to run on a page of meetings."""
-    opts, quote = model._meta, connection.ops.quote_name
-    meeting = f"{quote(Meeting._meta.db_table)}.{quote(Meeting._meta.pk.column)}"
-    where = [f"child.{quote(opts.get_field('meeting').column)} = {meeting}"]
-    where += [f"child.{quote(opts.get_field(name).column)} = %s" for name in conditions]
-    sql = f"SELECT COUNT(*) FROM {quote(opts.db_table)} child WHERE {' AND '.join(where)}"  # noqa: S608 - quoted names
-    return RawSQL(sql, tuple(conditions.values()), output_field=IntegerField())  # noqa: S611 - values as parameters
+def _with_counts(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """应到 and 实到 (`meetings.roster`, the one count) and the number of items, as correlated subqueries: a page
+    ordered by date reads its rows through an index and counts only their children (no GROUP BY on meetings)."""
+    items = (
+        AgendaItem.objects.filter(meeting=OuterRef("pk"))
+        .order_by()
+        .values("meeting")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return meetings.annotate(
+        expected_count=expected_count(),
+        present_count=present_count(),
+        item_count=Coalesce(Subquery(items, output_field=IntegerField()), Value(0)),
+    )
 
 
 def meeting_list(*, user: User) -> QuerySet[Meeting]:
-    # Counts as correlated subqueries, not JOIN + GROUP BY: a page ordered by date or by last change then reads
-    # its rows through an index and counts only their children (docs/benchmarks.md: 4.8 s → ms per page).
-    return (
-        restrict(Meeting.objects.all(), user)
-        .select_related("school", "chair", "finalised_by")
-        .annotate(
-            expected_count=_count_of(Attendance, kind=AttendanceKind.MEMBER),
-            present_count=_count_of(Attendance, kind=AttendanceKind.MEMBER, status=AttendanceStatus.PRESENT),
-            item_count=_count_of(AgendaItem),
-        )
-        .order_by("-date", "-pk")
-    )
+    return _with_counts(
+        restrict(Meeting.objects.all(), user).select_related("school", "chair", "finalised_by")
+    ).order_by("-date", "-pk")
 
 
 def meeting_detail(*, user: User) -> QuerySet[Meeting]:
@@ -150,14 +146,7 @@ def meeting_api_list(*, user: User) -> QuerySet[Meeting]:
     )
     attendance = Attendance.objects.defer("created_at").order_by("kind", "person__code", "pk")  # not in the shape
     return (
-        restrict(Meeting.objects.all(), user)
-        .select_related("school")
-        .only(*columns, "school__parent")
-        .annotate(
-            expected_count=_count_of(Attendance, kind=AttendanceKind.MEMBER),
-            present_count=_count_of(Attendance, kind=AttendanceKind.MEMBER, status=AttendanceStatus.PRESENT),
-            item_count=_count_of(AgendaItem),
-        )
+        _with_counts(restrict(Meeting.objects.all(), user).select_related("school").only(*columns, "school__parent"))
         .order_by("-date", "-pk")
         .prefetch_related(Prefetch("attendance", queryset=attendance), Prefetch("items", queryset=items))
     )

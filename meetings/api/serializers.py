@@ -215,6 +215,12 @@ class AgendaItemSerializer(serializers.ModelSerializer):
         label="决定方式",
         help_text="vote：表决（党组织会议、党政联席会、教代会）；principal：校长听取意见后决定（校长办公会）。",
     )
+    principal_decision = serializers.ChoiceField(
+        choices=PrincipalDecision.choices,
+        allow_blank=True,
+        read_only=True,
+        label="校长决定（未决定或非校长办公会时为空）",
+    )
     principal_decision_label = LabelField(source="get_principal_decision_display", label="校长决定名称")
     touches_staff_interests = serializers.BooleanField(
         read_only=True, allow_null=True, label="涉及教职工切身利益", help_text="保密议题对校外人员为 null。"

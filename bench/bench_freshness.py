@@ -60,6 +60,7 @@ from bench_pages import (  # noqa: E402
     p95,
     redis_db_lock,
     schools_with_pairs,
+    stop_process,
 )
 
 PORT = 8773
@@ -230,13 +231,7 @@ class Worker:
         return self
 
     def __exit__(self, *exc):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process)
         return False
 
     def task_times(self) -> list[float]:

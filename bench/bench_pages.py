@@ -168,6 +168,17 @@ def bench_users() -> dict:
 
 
 # --- gunicorn --------------------------------------------------------------------------------------------
+def stop_process(process) -> None:
+    """SIGTERM a server or worker we started, then kill it if it has not exited within 30 s."""
+    if process and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
 class Gunicorn:
     """`gunicorn haidian_governance.wsgi -b 127.0.0.1:PORT -w 2` as a subprocess, stopped by pid."""
 
@@ -196,13 +207,7 @@ class Gunicorn:
             time.sleep(0.3)
 
     def __exit__(self, *exc):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process)
         return False
 
     def server_errors(self) -> int:

@@ -124,12 +124,15 @@ class Quorum(Rule):
             )
 
 
+def two_thirds_present(*, expected: int, present: int) -> bool:
+    """三分之二以上 (at least two thirds) of 应到 present: the 干部任免 quorum and the 教代会's."""
+    return expected > 0 and present * 3 >= expected * 2
+
+
 class StaffCongressQuorum:
     """教代会: 三分之二以上 of the 代表 present (教代会规定); checked under QUORUM."""
 
-    @staticmethod
-    def holds(*, expected: int, present: int) -> bool:
-        return expected > 0 and present * 3 >= expected * 2
+    holds = staticmethod(two_thirds_present)
 
 
 @register
@@ -148,9 +151,7 @@ class PersonnelQuorum(Rule):
     def categories(policy: Policy) -> list[str]:
         return list(policy.personnel_quorum_categories or [MatterCategory.PERSONNEL])
 
-    @staticmethod
-    def holds(*, expected: int, present: int) -> bool:
-        return expected > 0 and present * 3 >= expected * 2
+    holds = staticmethod(two_thirds_present)
 
     def check(self, ctx: Context):
         categories = {c for policy in ctx.policies.all() for c in self.categories(policy)}
